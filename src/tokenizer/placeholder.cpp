@@ -1,0 +1,1 @@
+// placeholder so the library has a translation unit; remove when real sources land

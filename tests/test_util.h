@@ -1,0 +1,28 @@
+// Shared test helpers: oracle paths, raw little-endian array loading, the tokenizer path.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/json_util.h"
+
+namespace engram::test {
+
+// Directory of the public oracle vectors (ENGRAM_ORACLE env, else the build-time path).
+std::string oracle_dir();
+// The tokenizer.json used by tests: ENGRAM_TOKENIZER env, else the default cache path.
+// Fails the calling test (via exception) with a hint when the file is missing.
+std::string tokenizer_path();
+// A path under the build tree for scratch files.
+std::string scratch_dir();
+
+// Loads a raw little-endian array file and checks its byte size against `count`.
+std::vector<int64_t> load_i64(const std::string& path, size_t count);
+std::vector<float> load_f32(const std::string& path, size_t count);
+std::vector<double> load_f64(const std::string& path, size_t count);
+
+// Element count of a manifest entry {"file","dtype","shape"}.
+size_t shape_count(const Json& entry);
+
+}  // namespace engram::test

@@ -1,0 +1,5 @@
+// STUB: replaced by the real command.
+#include "commands.h"
+namespace engram::cli {
+void add_tokenize_command(CLI::App& app) { (void)app; }
+}  // namespace engram::cli

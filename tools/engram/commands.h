@@ -1,0 +1,22 @@
+// Each subcommand family registers itself on the CLI11 app; main() only wires them.
+// A command's callback throws engram::Error on bad input; main prints it and exits 1.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace engram::cli {
+
+void add_tokenize_command(CLI::App& app);   // cmd_tokenize.cpp
+void add_compress_command(CLI::App& app);   // cmd_compress.cpp
+void add_hash_command(CLI::App& app);       // cmd_hash.cpp
+void add_pipeline_command(CLI::App& app);   // cmd_pipeline.cpp
+void add_layer_command(CLI::App& app);      // cmd_layer.cpp
+void add_table_command(CLI::App& app);      // cmd_table.cpp
+
+// `engram bench <what>`: one registration per benchmark family.
+void add_bench_hash(CLI::App& bench);       // cmd_bench_hash.cpp
+void add_bench_tokenize(CLI::App& bench);   // cmd_bench_tokenize.cpp
+void add_bench_layer(CLI::App& bench);      // cmd_bench_layer.cpp
+void add_bench_memory(CLI::App& bench);     // cmd_bench_memory.cpp
+
+}  // namespace engram::cli
