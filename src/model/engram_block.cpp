@@ -1,0 +1,147 @@
+#include "model/engram_block.h"
+
+#include <algorithm>
+#include <map>
+
+#include "core/error.h"
+#include "core/progress.h"
+#include "hashing/primes.h"
+#include "layer/layer_config.h"
+#include "layer/layer_params.h"
+#include "layer/layer_ref.h"
+
+namespace engram::model {
+
+struct EngramBlock::Impl {
+  LayerDims dims;
+  Param* table = nullptr;
+  std::map<std::string, Param*> dense;  // by demo name
+  LayerParams<float> lp;                // the layer's view of the dense params
+  ref::LayerActs<float> acts;
+  LayerGrads<float> grads;
+  const float* x = nullptr;
+  double seconds = 0;
+
+  // Copies the bound Params into the layer's layout (M = 1: per-branch tensors are [d, ...]).
+  void load_params() {
+    lp.value_w = dense["value_proj.weight"]->data;
+    lp.value_b = dense["value_proj.bias"]->data;
+    lp.key_w = dense["key_projs.0.weight"]->data;
+    lp.key_b = dense["key_projs.0.bias"]->data;
+    lp.norm1 = dense["norm1.0.weight"]->data;
+    lp.norm2 = dense["norm2.0.weight"]->data;
+    lp.conv_norm = dense["short_conv.norms.0.weight"]->data;
+    lp.conv_w = dense["short_conv.conv.weight"]->data;
+  }
+};
+
+EngramBlock::EngramBlock(const EngramConfig& cfg, int layer_id, int64_t d_model) : impl_(std::make_unique<Impl>()) {
+  const HashConfig& h = cfg.hash;
+  auto all = demo_table_sizes(h.engram_vocab_size, h.n_head_per_ngram, h.layer_ids.size());
+  const auto it = std::find(h.layer_ids.begin(), h.layer_ids.end(), layer_id);
+  ENGRAM_CHECK(it != h.layer_ids.end());
+  table_sizes_ = all[it - h.layer_ids.begin()];
+  LayerDims& d = impl_->dims;
+  d.n_cols = static_cast<int64_t>(table_sizes_.size());
+  d.head_dim = h.n_embed_per_ngram / h.n_head_per_ngram;
+  d.hidden = d_model;
+  d.hc = 1;
+  d.kernel = cfg.kernel_size;
+  d.dilation = h.max_ngram_size;
+  d.table_sizes = table_sizes_;
+  d.validate();
+}
+
+EngramBlock::~EngramBlock() = default;
+
+std::vector<ParamSpec> EngramBlock::param_specs() const {
+  const LayerDims& d = impl_->dims;
+  const int64_t E = d.E(), h = d.hidden;
+  return {
+      {"multi_head_embedding.embedding.weight", {d.total_rows(), d.head_dim}, ParamKind::kTable},
+      {"value_proj.weight", {h, E}, ParamKind::kWeight},
+      {"value_proj.bias", {h}, ParamKind::kNoDecay},
+      {"key_projs.0.weight", {h, E}, ParamKind::kWeight},
+      {"key_projs.0.bias", {h}, ParamKind::kNoDecay},
+      {"norm1.0.weight", {h}, ParamKind::kNoDecay},
+      {"norm2.0.weight", {h}, ParamKind::kNoDecay},
+      {"short_conv.conv.weight", {h, 1, d.kernel}, ParamKind::kWeight},
+      {"short_conv.norms.0.weight", {h}, ParamKind::kNoDecay},
+  };
+}
+
+void EngramBlock::bind(const std::string& name, Param& p) {
+  if (name == "multi_head_embedding.embedding.weight") impl_->table = &p;
+  else impl_->dense[name] = &p;
+}
+
+void EngramBlock::init_params(Initializer& init) {
+  init.normal(*impl_->table);
+  for (auto& [name, p] : impl_->dense) {
+    if (name.find("norm") != std::string::npos) init.ones(*p);
+    else if (name.find(".bias") != std::string::npos || name == "short_conv.conv.weight") init.zeros(*p);
+    else init.normal(*p);
+  }
+}
+
+void EngramBlock::forward(float* y, const float* x, const int64_t* rows, int64_t B, int64_t T) {
+  const double t0 = now_seconds();
+  Impl& I = *impl_;
+  I.load_params();
+  std::vector<int64_t> global = hash_ids_to_rows(I.dims, rows, B, T, "engram row ids");
+  TableView tab{I.table->data.data(), DType::kF32, I.dims.total_rows(), I.dims.head_dim};
+  ref::layer_forward(I.acts, I.lp, tab, x, global.data(), B, T, I.dims);
+  std::copy(I.acts.y.begin(), I.acts.y.end(), y);
+  I.x = x;
+  I.seconds += now_seconds() - t0;
+}
+
+void EngramBlock::backward(float* dx, const float* dy) {
+  const double t0 = now_seconds();
+  Impl& I = *impl_;
+  ref::layer_backward(I.grads, dy, I.acts, I.lp, I.x, I.dims);
+  for (size_t i = 0; i < I.grads.hidden.size(); ++i) dx[i] += I.grads.hidden[i];
+  auto acc = [](Param* p, const std::vector<float>& g) {
+    for (size_t i = 0; i < g.size(); ++i) p->grad[i] += g[i];
+  };
+  acc(I.dense["value_proj.weight"], I.grads.params.value_w);
+  acc(I.dense["value_proj.bias"], I.grads.params.value_b);
+  acc(I.dense["key_projs.0.weight"], I.grads.params.key_w);
+  acc(I.dense["key_projs.0.bias"], I.grads.params.key_b);
+  acc(I.dense["norm1.0.weight"], I.grads.params.norm1);
+  acc(I.dense["norm2.0.weight"], I.grads.params.norm2);
+  acc(I.dense["short_conv.norms.0.weight"], I.grads.params.conv_norm);
+  acc(I.dense["short_conv.conv.weight"], I.grads.params.conv_w);
+  // Merge this backward's sparse rows into the table's (both sorted, unique).
+  SparseRows& sp = I.table->sparse;
+  const int64_t D = I.dims.head_dim;
+  if (sp.rows.empty()) {
+    sp.rows = I.grads.table_rows;
+    sp.grad = I.grads.table_grads;
+  } else {
+    SparseRows merged;
+    size_t a = 0, b = 0;
+    const auto& rb = I.grads.table_rows;
+    while (a < sp.rows.size() || b < rb.size()) {
+      const bool take_a = b == rb.size() || (a < sp.rows.size() && sp.rows[a] <= rb[b]);
+      const bool take_b = a == sp.rows.size() || (b < rb.size() && rb[b] <= sp.rows[a]);
+      merged.rows.push_back(take_a ? sp.rows[a] : rb[b]);
+      const size_t at = merged.grad.size();
+      merged.grad.resize(at + D, 0.0f);
+      if (take_a) {
+        for (int64_t j = 0; j < D; ++j) merged.grad[at + j] += sp.grad[a * D + j];
+        ++a;
+      }
+      if (take_b) {
+        for (int64_t j = 0; j < D; ++j) merged.grad[at + j] += I.grads.table_grads[b * D + j];
+        ++b;
+      }
+    }
+    sp = std::move(merged);
+  }
+  I.seconds += now_seconds() - t0;
+}
+
+std::vector<float> EngramBlock::last_gates() const { return impl_->acts.gate; }
+
+}  // namespace engram::model

@@ -1,0 +1,82 @@
+// The language model: token embedding; n_layers of [Engram (at chosen layers)] + pre-norm
+// causal self-attention (RoPE) + pre-norm FFN (dense SwiGLU or MoE); final RMSNorm; LM head
+// (tied to the embedding or not). Forward and backward on CPU in float32.
+//
+// Engram at layer l: H <- H + Engram(H, rows_l) before that layer's attention; rows_l are the
+// layer's hashed row ids [B, T, columns], computed from the ORIGINAL token ids (tokenizer
+// ids, compressed and hashed) by the caller, since the model vocabulary may be a subset.
+//
+// Not thread-safe: the model keeps the activations of its last forward for backward.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/config.h"
+#include "model/params.h"
+
+namespace engram::model {
+
+class MoeLayer;
+class EngramBlock;
+
+// Row ids for every Engram layer of the model: rows[i] is [B, T, columns] for the i-th
+// Engram layer in config order.
+struct EngramRows {
+  std::vector<std::vector<int64_t>> rows;
+};
+
+class Transformer {
+ public:
+  // Builds the parameters and initialises them from `seed` (deterministic).
+  Transformer(ModelConfig cfg, uint64_t seed);
+  ~Transformer();
+  Transformer(const Transformer&) = delete;
+  Transformer& operator=(const Transformer&) = delete;
+
+  const ModelConfig& config() const { return cfg_; }
+  std::deque<Param>& params() { return params_; }
+  Param& param(const std::string& name);
+  // Prime row count of each head table of the i-th Engram layer.
+  const std::vector<int64_t>& engram_table_sizes(size_t i) const { return engram_sizes_[i]; }
+
+  // Forward over ids [B, T] (model vocabulary) with targets [B, T]; returns the mean
+  // cross-entropy. With `backward`, accumulates every gradient (call zero_grad first).
+  double step(std::span<const int32_t> ids, std::span<const int32_t> targets, const EngramRows& er, int64_t B,
+              int64_t T, bool backward);
+  // Logits [B, T, V] of a forward pass (no targets).
+  std::vector<float> logits(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T);
+  void zero_grad();
+  // Auxiliary-loss-free MoE balancing after an optimiser step.
+  void update_router_bias();
+  // Keep every MoE layer's expert choice from the last forward (finite-difference checks).
+  void freeze_routing(bool on);
+  // Mean gate value per Engram layer and position of the last forward: [n_engram][B*T].
+  std::vector<std::vector<float>> last_engram_gates() const;
+  // MoE routing biases (state, not weights) for checkpoints: [n_moe_layers][n_experts].
+  std::vector<std::vector<float>*> router_biases();
+
+ private:
+  struct LayerState;
+  void forward(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T);
+  void check_inputs(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T) const;
+  Param& add(const std::string& name, std::vector<int64_t> shape, ParamKind kind);
+
+  ModelConfig cfg_;
+  std::deque<Param> params_;
+  std::vector<std::vector<int64_t>> engram_sizes_;
+  std::vector<std::unique_ptr<LayerState>> layers_;
+  // Activations of the last forward.
+  int64_t B_ = 0, T_ = 0;
+  std::vector<int32_t> ids_;
+  std::vector<float> x_final_, rstd_final_, h_final_, logits_;
+  Param* tok_emb_ = nullptr;
+  Param* norm_f_ = nullptr;
+  Param* lm_head_ = nullptr;
+};
+
+}  // namespace engram::model

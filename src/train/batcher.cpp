@@ -1,0 +1,116 @@
+#include "train/batcher.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+
+namespace engram::train {
+
+VocabMap VocabMap::from_tokens(std::span<const uint32_t> toks) {
+  uint32_t mx = 0;
+  for (uint32_t t : toks) mx = std::max(mx, t);
+  std::vector<char> seen(static_cast<size_t>(mx) + 1, 0);
+  for (uint32_t t : toks) seen[t] = 1;
+  std::vector<int32_t> list;
+  for (size_t i = 0; i < seen.size(); ++i)
+    if (seen[i]) list.push_back(static_cast<int32_t>(i));
+  return from_list(std::move(list));
+}
+
+VocabMap VocabMap::from_list(std::vector<int32_t> m2t) {
+  VocabMap v;
+  v.model_to_tok = std::move(m2t);
+  int32_t mx = 0;
+  for (int32_t t : v.model_to_tok) {
+    if (t < 0) throw Error("vocabulary map holds a negative token id " + std::to_string(t));
+    mx = std::max(mx, t);
+  }
+  v.tok_to_model.assign(static_cast<size_t>(mx) + 1, -1);
+  for (size_t i = 0; i < v.model_to_tok.size(); ++i) {
+    int32_t& slot = v.tok_to_model[v.model_to_tok[i]];
+    if (slot >= 0) throw Error("vocabulary map lists token id " + std::to_string(v.model_to_tok[i]) + " twice");
+    slot = static_cast<int32_t>(i);
+  }
+  return v;
+}
+
+int32_t VocabMap::to_model(int64_t tok, int64_t position) const {
+  if (tok < 0 || tok >= static_cast<int64_t>(tok_to_model.size()) || tok_to_model[tok] < 0)
+    throw Error("token id " + std::to_string(tok) + " at position " + std::to_string(position) +
+                " is not in the model's vocabulary (the ids seen in its training corpus)");
+  return tok_to_model[tok];
+}
+
+Addressing::Addressing(const Compression& comp, const HashConfig& cfg) : comp_(comp) {
+  hasher_ = std::make_unique<NgramHasher>(cfg, comp.compressed_size(), comp.map(cfg.pad_id));
+}
+
+model::EngramRows Addressing::rows(std::span<const int64_t> tok_ids, int64_t B, int64_t T) const {
+  std::vector<int64_t> cids(tok_ids.size());
+  comp_.map(tok_ids, cids);
+  const int64_t C = hasher_->columns();
+  model::EngramRows er;
+  er.rows.resize(hasher_->n_layers());
+  for (int l = 0; l < hasher_->n_layers(); ++l) {
+    er.rows[l].resize(B * T * C);
+    hasher_->hash(cids, B, T, l, er.rows[l]);
+  }
+  return er;
+}
+
+Batcher::Batcher(std::span<const uint32_t> tokens, const VocabMap& vocab, const Addressing* addressing, int64_t B,
+                 int64_t T, double heldout_fraction, uint64_t seed)
+    : tokens_(tokens), vocab_(vocab), addr_(addressing), B_(B), T_(T), seed_(seed) {
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  train_end_ = n - static_cast<int64_t>(static_cast<double>(n) * heldout_fraction);
+  if (train_end_ < T + 1)
+    throw Error("corpus too short: " + std::to_string(train_end_) + " training tokens, one window needs " +
+                std::to_string(T + 1) + "\n---> HINT: use a longer corpus or a smaller max_seq_len / --seq");
+  if (heldout_fraction > 0 && n - train_end_ < B * (T + 1))
+    throw Error("corpus too short for one held-out batch: " + std::to_string(n - train_end_) +
+                " held-out tokens, need " + std::to_string(B * (T + 1)));
+}
+
+namespace {
+uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+}  // namespace
+
+Batch Batcher::train_batch(int64_t step) const {
+  std::vector<int64_t> starts(B_);
+  const uint64_t span = static_cast<uint64_t>(train_end_ - T_);  // starts in [0, train_end - T - 1]
+  for (int64_t b = 0; b < B_; ++b)
+    starts[b] = static_cast<int64_t>(mix64(seed_ * 0x9E3779B97F4A7C15ull ^ mix64(step * 1024 + b + 1)) % span);
+  return make(starts);
+}
+
+int64_t Batcher::heldout_batches() const { return heldout_tokens() / (B_ * (T_ + 1)); }
+
+Batch Batcher::heldout_batch(int64_t i) const {
+  std::vector<int64_t> starts(B_);
+  for (int64_t b = 0; b < B_; ++b) starts[b] = train_end_ + (i * B_ + b) * (T_ + 1);
+  return make(starts);
+}
+
+Batch Batcher::make(const std::vector<int64_t>& starts) const {
+  Batch bt;
+  bt.B = B_;
+  bt.T = T_;
+  bt.tok_ids.resize(B_ * T_);
+  bt.ids.resize(B_ * T_);
+  bt.targets.resize(B_ * T_);
+  for (int64_t b = 0; b < B_; ++b)
+    for (int64_t t = 0; t < T_; ++t) {
+      const int64_t pos = starts[b] + t;
+      bt.tok_ids[b * T_ + t] = tokens_[pos];
+      bt.ids[b * T_ + t] = vocab_.to_model(tokens_[pos], pos);
+      bt.targets[b * T_ + t] = vocab_.to_model(tokens_[pos + 1], pos + 1);
+    }
+  if (addr_) bt.rows = addr_->rows(bt.tok_ids, B_, T_);
+  return bt;
+}
+
+}  // namespace engram::train

@@ -1,0 +1,73 @@
+// Training batches from a token file: the model-vocabulary subset, train / held-out split
+// by contiguous blocks, random windows, and the Engram row ids of each window.
+//
+// Windows are drawn statelessly from (seed, step, b), so a resumed run sees exactly the
+// batches an uninterrupted run would have seen. Held-out windows are fixed and sequential.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "hashing/ngram_hash.h"
+#include "model/transformer.h"
+#include "tokenizer/compression.h"
+
+namespace engram::train {
+
+// Tokenizer ids <-> model ids: the sorted set of ids that occur in a corpus.
+struct VocabMap {
+  std::vector<int32_t> model_to_tok;  // [model vocab]
+  std::vector<int32_t> tok_to_model;  // [max tok id + 1], -1 where absent
+  static VocabMap from_tokens(std::span<const uint32_t> toks);
+  static VocabMap from_list(std::vector<int32_t> model_to_tok);
+  int64_t size() const { return static_cast<int64_t>(model_to_tok.size()); }
+  // Throws Error naming the token id (and position) when it is not in the subset.
+  int32_t to_model(int64_t tok, int64_t position) const;
+};
+
+// Tokenizer ids -> Engram row ids for every Engram layer (compression, then hashing).
+class Addressing {
+ public:
+  Addressing(const Compression& comp, const HashConfig& cfg);
+  // ids [B, T] tokenizer ids -> rows per Engram layer [B, T, columns].
+  model::EngramRows rows(std::span<const int64_t> tok_ids, int64_t B, int64_t T) const;
+  const NgramHasher& hasher() const { return *hasher_; }
+  const Compression& compression() const { return comp_; }
+
+ private:
+  const Compression& comp_;
+  std::unique_ptr<NgramHasher> hasher_;
+};
+
+struct Batch {
+  int64_t B = 0, T = 0;
+  std::vector<int64_t> tok_ids;   // [B, T] tokenizer ids (for addressing)
+  std::vector<int32_t> ids;       // [B, T] model ids
+  std::vector<int32_t> targets;   // [B, T] model ids
+  model::EngramRows rows;
+};
+
+class Batcher {
+ public:
+  // heldout_fraction of the tokens at the end form the held-out split.
+  Batcher(std::span<const uint32_t> tokens, const VocabMap& vocab, const Addressing* addressing, int64_t B, int64_t T,
+          double heldout_fraction, uint64_t seed);
+  Batch train_batch(int64_t step) const;
+  // Number of full held-out batches available, and the i-th one.
+  int64_t heldout_batches() const;
+  Batch heldout_batch(int64_t i) const;
+  int64_t train_tokens() const { return train_end_; }
+  int64_t heldout_tokens() const { return static_cast<int64_t>(tokens_.size()) - train_end_; }
+
+ private:
+  Batch make(const std::vector<int64_t>& starts) const;
+  std::span<const uint32_t> tokens_;
+  const VocabMap& vocab_;
+  const Addressing* addr_;
+  int64_t B_, T_, train_end_;
+  uint64_t seed_;
+};
+
+}  // namespace engram::train

@@ -1,0 +1,75 @@
+#include "train/optimizer.h"
+
+#include <cmath>
+
+namespace engram::train {
+
+using model::Param;
+using model::ParamKind;
+
+float lr_at(const OptimConfig& c, int64_t step) {
+  if (c.warmup_steps > 0 && step < c.warmup_steps) return c.lr * static_cast<float>(step + 1) / c.warmup_steps;
+  const int64_t decay = c.total_steps - c.warmup_steps;
+  if (decay <= 0 || step >= c.total_steps) return c.min_lr;
+  const double p = static_cast<double>(step - c.warmup_steps) / decay;
+  return static_cast<float>(c.min_lr + 0.5 * (c.lr - c.min_lr) * (1.0 + std::cos(3.141592653589793 * p)));
+}
+
+Optimizer::Optimizer(OptimConfig cfg, std::deque<Param>& params) : cfg_(cfg), params_(params) {
+  for (auto& p : params_) {
+    m_.emplace_back(p.numel(), 0.0f);
+    v_.emplace_back(p.numel(), 0.0f);
+  }
+}
+
+double Optimizer::step(int64_t step) {
+  double sq = 0.0;
+  for (auto& p : params_) {
+    if (p.kind == ParamKind::kTable)
+      for (float g : p.sparse.grad) sq += static_cast<double>(g) * g;
+    else
+      for (float g : p.grad) sq += static_cast<double>(g) * g;
+  }
+  const double norm = std::sqrt(sq);
+  const float clip = (cfg_.grad_clip > 0 && norm > cfg_.grad_clip) ? static_cast<float>(cfg_.grad_clip / norm) : 1.0f;
+  const float lr = lr_at(cfg_, step);
+  const float b1 = cfg_.beta1, b2 = cfg_.beta2;
+  const double t = static_cast<double>(step + 1);
+  const float c1 = static_cast<float>(1.0 - std::pow(b1, t)), c2 = static_cast<float>(1.0 - std::pow(b2, t));
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Param& p = params_[i];
+    float* m = m_[i].data();
+    float* v = v_[i].data();
+    if (p.kind == ParamKind::kTable) {
+      const int64_t W = p.row_width();
+      const float tlr = lr * cfg_.table_lr_mult;
+      for (size_t r = 0; r < p.sparse.rows.size(); ++r) {
+        const int64_t base = p.sparse.rows[r] * W;
+        const float* g = p.sparse.grad.data() + r * W;
+        for (int64_t j = 0; j < W; ++j) {
+          const float gj = g[j] * clip;
+          float& mj = m[base + j];
+          float& vj = v[base + j];
+          mj = b1 * mj + (1 - b1) * gj;
+          vj = b2 * vj + (1 - b2) * gj * gj;
+          p.data[base + j] -= tlr * (mj / c1) / (std::sqrt(vj / c2) + cfg_.eps);
+        }
+      }
+      continue;
+    }
+    const float wd = p.kind == ParamKind::kWeight ? cfg_.weight_decay : 0.0f;
+    const int64_t n = p.numel();
+    float* w = p.data.data();
+    const float* g = p.grad.data();
+#pragma omp parallel for simd schedule(static) if (n > 65536)
+    for (int64_t j = 0; j < n; ++j) {
+      const float gj = g[j] * clip;
+      m[j] = b1 * m[j] + (1 - b1) * gj;
+      v[j] = b2 * v[j] + (1 - b2) * gj * gj;
+      w[j] -= lr * ((m[j] / c1) / (std::sqrt(v[j] / c2) + cfg_.eps) + wd * w[j]);
+    }
+  }
+  return norm;
+}
+
+}  // namespace engram::train

@@ -1,0 +1,53 @@
+// Optimisers: AdamW for dense parameters, and lazy (sparse) Adam for Engram tables.
+//
+// Dense: decoupled weight decay (ParamKind::kWeight only), bias-corrected moments.
+// Tables (ParamKind::kTable), the paper's recipe done sparsely: Adam with lr x table_lr_mult
+// (5 by default) and no weight decay, touching only the rows hit in the step. Lazy
+// semantics: a row's moments advance only on steps that hit it (rows not hit keep their m
+// and v untouched, as TensorFlow's LazyAdam), and bias correction uses the global step.
+// A table of millions of rows therefore costs per step what its hit rows cost.
+//
+// Schedule: linear warmup to lr over warmup steps, then cosine decay to min_lr at
+// total_steps. Clipping: the global L2 norm over every gradient (dense and sparse rows).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "model/params.h"
+
+namespace engram::train {
+
+struct OptimConfig {
+  float lr = 3e-3f;
+  float min_lr = 3e-4f;
+  int64_t warmup_steps = 50;
+  int64_t total_steps = 1000;
+  float beta1 = 0.9f, beta2 = 0.95f, eps = 1e-8f;
+  float weight_decay = 0.1f;
+  float table_lr_mult = 5.0f;
+  float grad_clip = 1.0f;  // 0 disables
+};
+
+float lr_at(const OptimConfig& c, int64_t step);
+
+class Optimizer {
+ public:
+  Optimizer(OptimConfig cfg, std::deque<model::Param>& params);
+
+  // One update with the current gradients; returns the global gradient norm before
+  // clipping. `step` counts from 0.
+  double step(int64_t step);
+  const OptimConfig& config() const { return cfg_; }
+  // Moments, parallel to params (for checkpoints): m[i], v[i] have params[i].numel() values.
+  std::vector<std::vector<float>>& m() { return m_; }
+  std::vector<std::vector<float>>& v() { return v_; }
+
+ private:
+  OptimConfig cfg_;
+  std::deque<model::Param>& params_;
+  std::vector<std::vector<float>> m_, v_;
+};
+
+}  // namespace engram::train

@@ -1,0 +1,56 @@
+// The training loop: batches from a token file, forward/backward, AdamW + lazy Adam,
+// periodic held-out evaluation, atomic checkpoints, a metrics log (JSON lines), a loss
+// curve (SVG) and a progress bar. Resuming from a checkpoint reproduces the loss curve of
+// an uninterrupted run (stateless batch sampling, moments and routing biases restored).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "train/optimizer.h"
+
+namespace engram::train {
+
+struct TrainOptions {
+  std::string config_path;
+  std::string data_path;       // text corpus (tokenized once into <data>.engtok) or a token file
+  std::string tokenizer_path;  // empty: the default cache path
+  std::string out_dir = "out/train";
+  std::string label = "model";
+  int64_t steps = 300;
+  int64_t batch = 16;
+  int64_t seq = 0;  // 0: the config's max_seq_len
+  int64_t eval_every = 50;
+  int64_t eval_batches = 8;
+  int64_t ckpt_every = 100;
+  double heldout_fraction = 0.05;
+  uint64_t seed = 1234;
+  bool resume = false;     // continue from <out_dir>/checkpoint.safetensors
+  int64_t stop_after = -1; // stop (as if interrupted) once this many steps are done
+  OptimConfig optim;
+  bool quiet = false;
+};
+
+struct TrainResult {
+  int64_t steps_done = 0;
+  double last_train_loss = 0, last_eval_loss = 0;
+  double tokens_per_s = 0;
+  double engram_time_share = 0;  // fraction of step time inside Engram layers
+  std::vector<double> train_losses;  // per step
+  std::vector<std::pair<int64_t, double>> eval_losses;
+  std::string checkpoint_path, metrics_path, plot_path;
+};
+
+TrainResult train(const TrainOptions& opt);
+
+struct EvalResult {
+  double loss = 0;
+  int64_t tokens = 0;
+};
+// Mean held-out loss of a checkpoint over the held-out split of a corpus.
+EvalResult evaluate_checkpoint(const std::string& checkpoint, const std::string& data_path,
+                               const std::string& tokenizer_path, int64_t batch, int64_t max_batches,
+                               double heldout_fraction);
+
+}  // namespace engram::train

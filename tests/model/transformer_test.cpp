@@ -1,0 +1,115 @@
+#include "model/transformer.h"
+
+#include <random>
+
+#include "core/error.h"
+#include "grad_check.h"
+
+namespace engram::model {
+
+namespace {
+
+ModelConfig tiny_config(bool moe, bool engram) {
+  Json j = {{"vocab_size", 13}, {"d_model", 8}, {"n_layers", 2}, {"n_heads", 2}, {"max_seq_len", 16},
+            {"init_std", 0.4},  {"tie_embeddings", !engram}};
+  j["ffn"] = moe ? Json{{"type", "moe"}, {"hidden", 6}, {"n_experts", 3}, {"top_k", 2}, {"shared_hidden", 4}}
+                 : Json{{"type", "dense"}, {"dense_hidden", 12}};
+  if (engram)
+    j["engram"] = {{"engram_vocab_size", {11, 11}}, {"max_ngram_size", 3}, {"n_embed_per_ngram", 4},
+                   {"n_head_per_ngram", 2},         {"layer_ids", {1}},     {"pad_id", 2},
+                   {"seed", 0},                     {"kernel_size", 3}};
+  return ModelConfig::from_json(j, "tiny");
+}
+
+EngramRows random_rows(Transformer& m, int64_t B, int64_t T, uint64_t seed) {
+  EngramRows er;
+  std::mt19937_64 g(seed);
+  for (size_t i = 0; i < (m.config().engram ? m.config().engram->hash.layer_ids.size() : 0); ++i) {
+    const auto& sizes = m.engram_table_sizes(i);
+    std::vector<int64_t> r(B * T * sizes.size());
+    for (int64_t p = 0; p < B * T; ++p)
+      for (size_t c = 0; c < sizes.size(); ++c) r[p * sizes.size() + c] = static_cast<int64_t>(g() % sizes[c]);
+    er.rows.push_back(r);
+  }
+  return er;
+}
+
+void check_model_gradients(bool moe, bool engram, double eps) {
+  Transformer m(tiny_config(moe, engram), 7);
+  if (engram) {
+    // The short conv starts at zero (paper recipe), which would hide its input gradients.
+    auto& w = m.param("layers.1.engram.short_conv.conv.weight").data;
+    auto r = test::randn(w.size(), 99, 0.5f);
+    std::copy(r.begin(), r.end(), w.begin());
+  }
+  const int64_t B = 2, T = 5;
+  std::vector<int32_t> ids{1, 4, 2, 12, 0, 3, 3, 7, 9, 11}, tgt{4, 2, 12, 0, 5, 3, 7, 9, 11, 6};
+  EngramRows er = random_rows(m, B, T, 3);
+  m.zero_grad();
+  m.step(ids, tgt, er, B, T, true);
+  m.freeze_routing(true);
+  auto loss = [&] { return m.step(ids, tgt, er, B, T, false); };
+  for (auto& p : m.params()) {
+    if (p.kind == ParamKind::kTable) {
+      // Expand the sparse rows into a dense gradient to compare against finite differences.
+      std::vector<float> dense(p.numel(), 0.0f);
+      const int64_t W = p.row_width();
+      ASSERT_FALSE(p.sparse.rows.empty());
+      for (size_t r = 0; r < p.sparse.rows.size(); ++r)
+        std::copy(p.sparse.grad.begin() + r * W, p.sparse.grad.begin() + (r + 1) * W, dense.begin() + p.sparse.rows[r] * W);
+      test::expect_grad_close(p.name, loss, p.data.data(), p.data.size(), dense.data(), eps, 3e-2, 3e-4, 200);
+    } else {
+      test::expect_grad_close(p.name, loss, p.data.data(), p.data.size(), p.grad.data(), eps, 3e-2, 3e-4);
+    }
+  }
+}
+
+}  // namespace
+
+TEST(Transformer, DenseGradientsMatchFiniteDifferences) { check_model_gradients(false, false, 1e-2); }
+TEST(Transformer, MoeGradientsMatchFiniteDifferences) { check_model_gradients(true, false, 1e-2); }
+TEST(Transformer, EngramMoeGradientsMatchFiniteDifferences) { // The gate's sign-sqrt has unbounded curvature near s = 0: a smaller step.
+  check_model_gradients(true, true, 2e-3);
+}
+
+TEST(Transformer, IsCausal) {
+  Transformer m(tiny_config(true, false), 1);
+  std::vector<int32_t> a{1, 2, 3, 4}, b{1, 2, 3, 9};
+  EngramRows er;
+  auto la = m.logits(a, er, 1, 4), lb = m.logits(b, er, 1, 4);
+  for (int i = 0; i < 3 * 13; ++i) EXPECT_EQ(la[i], lb[i]);
+  EXPECT_NE(la[3 * 13], lb[3 * 13]);
+}
+
+TEST(Transformer, RejectsBadInput) {
+  Transformer m(tiny_config(false, false), 1);
+  EngramRows er;
+  std::vector<int32_t> bad{1, 13};
+  EXPECT_THROW(m.logits(bad, er, 1, 2), Error);
+  std::vector<int32_t> long_seq(17, 1);
+  EXPECT_THROW(m.logits(long_seq, er, 1, 17), Error);
+}
+
+TEST(ModelConfig, ErrorsNameTheField) {
+  auto err = [](Json j) {
+    try {
+      ModelConfig::from_json(j, "cfg.json");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  Json base = tiny_config(true, true).to_json();
+  Json j = base;
+  j["ffn"]["top_k"] = 4;
+  EXPECT_NE(err(j).find("top_k"), std::string::npos);
+  j = base;
+  j["n_heads"] = 3;
+  EXPECT_NE(err(j).find("divisible"), std::string::npos);
+  j = base;
+  j["engram"]["layer_ids"] = {5};
+  EXPECT_NE(err(j).find("engram.layer_ids[0] = 5"), std::string::npos);
+  EXPECT_EQ(err(base), "");
+}
+
+}  // namespace engram::model
