@@ -12,6 +12,8 @@ void add_hash_command(CLI::App& app);       // cmd_hash.cpp
 void add_pipeline_command(CLI::App& app);   // cmd_pipeline.cpp
 void add_layer_command(CLI::App& app);      // cmd_layer.cpp
 void add_table_command(CLI::App& app);      // cmd_table.cpp
+void add_train_commands(CLI::App& app);     // cmd_train.cpp: train, eval, params
+void add_model_check_command(CLI::App& app);  // cmd_model_check.cpp
 
 // `engram bench <what>`: one registration per benchmark family.
 void add_bench_hash(CLI::App& bench);       // cmd_bench_hash.cpp
