@@ -11,7 +11,7 @@ namespace engram::model {
 using ops::linear_backward;
 using ops::linear_forward;
 
-void MoeLayer::forward(float* y, const float* x, int64_t N, const MoeParams& p) {
+void MoeLayer::forward(float* y, const float* x, int64_t N, const MoeParams& p, bool training) {
   const int64_t d = s_.d, E = s_.n_experts, K = s_.top_k, F = s_.hidden;
   x_ = x;
   N_ = N;
@@ -44,7 +44,7 @@ void MoeLayer::forward(float* y, const float* x, int64_t N, const MoeParams& p) 
       gate_[n * K + k] = s[e] / sum;
       tokens_[e].push_back(static_cast<int32_t>(n));
       slot_[e].push_back(static_cast<int32_t>(k));
-      ++load_[e];
+      if (training) ++load_[e];
     }
   }
 

@@ -40,7 +40,9 @@ class MoeLayer {
 
   // y [N, d] = MoE(x [N, d]). Keeps what backward needs (x is referenced, not copied:
   // it must stay alive and unchanged until backward).
-  void forward(float* y, const float* x, int64_t N, const MoeParams& p);
+  // Loads (for balancing) are counted only when `training`, so evaluation passes do not
+  // steer the routing biases.
+  void forward(float* y, const float* x, int64_t N, const MoeParams& p, bool training = true);
   // Accumulates dx [N, d] and the weight grads.
   void backward(float* dx, const float* dy, const MoeParams& p, const MoeParams& g);
 

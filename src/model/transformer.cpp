@@ -139,7 +139,7 @@ void Transformer::check_inputs(std::span<const int32_t> ids, const EngramRows& e
                 std::to_string(er.rows.size()));
 }
 
-void Transformer::forward(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T) {
+void Transformer::forward(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T, bool training) {
   check_inputs(ids, er, B, T);
   const int64_t d = cfg_.d_model, N = B * T, H = cfg_.n_heads, hd = cfg_.head_dim();
   B_ = B;
@@ -176,7 +176,7 @@ void Transformer::forward(std::span<const int32_t> ids, const EngramRows& er, in
     L.h2.resize(N * d);
     rmsnorm_forward(L.h2.data(), L.rstd2.data(), x.data(), L.ffn_norm->data.data(), cfg_.norm_eps, N, d);
     if (L.moe) {
-      L.moe->forward(tmp.data(), L.h2.data(), N, L.moe_params());
+      L.moe->forward(tmp.data(), L.h2.data(), N, L.moe_params(), training);
     } else {
       const int64_t F = cfg_.ffn.dense_hidden;
       L.fa.resize(N * F);
@@ -199,13 +199,13 @@ void Transformer::forward(std::span<const int32_t> ids, const EngramRows& er, in
 }
 
 std::vector<float> Transformer::logits(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T) {
-  forward(ids, er, B, T);
+  forward(ids, er, B, T, false);
   return logits_;
 }
 
 double Transformer::step(std::span<const int32_t> ids, std::span<const int32_t> targets, const EngramRows& er,
                          int64_t B, int64_t T, bool backward) {
-  forward(ids, er, B, T);
+  forward(ids, er, B, T, backward);
   const int64_t d = cfg_.d_model, N = B * T, V = cfg_.vocab_size, H = cfg_.n_heads, hd = cfg_.head_dim();
   if (static_cast<int64_t>(targets.size()) != N) throw Error("targets must hold B*T values");
   for (size_t i = 0; i < targets.size(); ++i)

@@ -62,7 +62,7 @@ class Transformer {
 
  private:
   struct LayerState;
-  void forward(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T);
+  void forward(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T, bool training);
   void check_inputs(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T) const;
   Param& add(const std::string& name, std::vector<int64_t> shape, ParamKind kind);
 

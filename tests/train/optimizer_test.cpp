@@ -1,0 +1,95 @@
+#include "train/optimizer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace engram::train {
+
+using model::Param;
+using model::ParamKind;
+
+TEST(Optimizer, ScheduleWarmsUpThenDecays) {
+  OptimConfig c;
+  c.lr = 1.0f;
+  c.min_lr = 0.1f;
+  c.warmup_steps = 10;
+  c.total_steps = 110;
+  EXPECT_FLOAT_EQ(lr_at(c, 0), 0.1f);
+  EXPECT_FLOAT_EQ(lr_at(c, 9), 1.0f);
+  EXPECT_NEAR(lr_at(c, 60), 0.55f, 1e-6);
+  EXPECT_FLOAT_EQ(lr_at(c, 110), 0.1f);
+}
+
+TEST(Optimizer, AdamWStepMatchesHandComputation) {
+  std::deque<Param> ps(2);
+  ps[0].name = "w";
+  ps[0].shape = {2};
+  ps[0].kind = ParamKind::kWeight;
+  ps[0].data = {1.0f, -2.0f};
+  ps[0].grad = {0.5f, 0.25f};
+  ps[1].name = "n";
+  ps[1].shape = {1};
+  ps[1].kind = ParamKind::kNoDecay;
+  ps[1].data = {3.0f};
+  ps[1].grad = {-1.0f};
+  OptimConfig c;
+  c.lr = 0.1f;
+  c.warmup_steps = 0;
+  c.total_steps = 1000000;
+  c.min_lr = 0.1f;
+  c.weight_decay = 0.5f;
+  c.grad_clip = 0;
+  Optimizer opt(c, ps);
+  const double norm = opt.step(0);
+  EXPECT_NEAR(norm, std::sqrt(0.25 + 0.0625 + 1.0), 1e-6);
+  // Step 1: m/c1 = g, v/c2 = g^2, so the Adam step is lr * sign(g) (up to eps).
+  EXPECT_NEAR(ps[0].data[0], 1.0f - 0.1f * (1.0f + 0.5f * 1.0f), 1e-5);
+  EXPECT_NEAR(ps[0].data[1], -2.0f - 0.1f * (1.0f + 0.5f * -2.0f), 1e-5);
+  EXPECT_NEAR(ps[1].data[0], 3.0f + 0.1f, 1e-5);  // no decay
+}
+
+TEST(Optimizer, LazyAdamTouchesOnlyHitRows) {
+  std::deque<Param> ps(1);
+  Param& t = ps[0];
+  t.name = "table";
+  t.shape = {5, 2};
+  t.kind = ParamKind::kTable;
+  t.data = {1, 1, 2, 2, 3, 3, 4, 4, 5, 5};
+  t.sparse.rows = {1, 3};
+  t.sparse.grad = {1, -1, 2, 0};
+  OptimConfig c;
+  c.lr = 0.01f;
+  c.min_lr = 0.01f;
+  c.warmup_steps = 0;
+  c.total_steps = 100;
+  c.table_lr_mult = 5.0f;
+  c.weight_decay = 0.9f;  // must not apply to tables
+  c.grad_clip = 0;
+  Optimizer opt(c, ps);
+  opt.step(0);
+  EXPECT_EQ(t.data[0], 1.0f);
+  EXPECT_EQ(t.data[4], 3.0f);
+  EXPECT_EQ(t.data[8], 5.0f);
+  EXPECT_NEAR(t.data[2], 2.0f - 0.05f, 1e-5);
+  EXPECT_NEAR(t.data[3], 2.0f + 0.05f, 1e-5);
+  EXPECT_NEAR(t.data[6], 4.0f - 0.05f, 1e-5);
+  EXPECT_NEAR(t.data[7], 4.0f, 1e-5);  // zero gradient: Adam step 0
+  // Moments of rows not hit stay zero (lazy semantics).
+  EXPECT_EQ(opt.m()[0][0], 0.0f);
+  EXPECT_NE(opt.m()[0][2], 0.0f);
+}
+
+TEST(Optimizer, ClipsTheGlobalNorm) {
+  std::deque<Param> ps(1);
+  ps[0].shape = {1};
+  ps[0].data = {0.0f};
+  ps[0].grad = {100.0f};
+  OptimConfig c;
+  c.grad_clip = 1.0f;
+  Optimizer opt(c, ps);
+  EXPECT_NEAR(opt.step(0), 100.0, 1e-9);
+  EXPECT_NEAR(opt.m()[0][0], 0.1f * 1.0f, 1e-6);  // (1 - beta1) * clipped grad
+}
+
+}  // namespace engram::train
