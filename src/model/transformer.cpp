@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/progress.h"
 #include "model/engram_block.h"
 #include "model/init.h"
 #include "model/moe.h"
@@ -146,7 +147,15 @@ void Transformer::forward(std::span<const int32_t> ids, const EngramRows& er, in
   T_ = T;
   ids_.assign(ids.begin(), ids.end());
   std::vector<float> x(N * d), tmp(N * d);
+  double t = now_seconds();
+  // Adds the time since the last mark to `slot` (the forward's parts in order).
+  auto mark = [&t](double& slot) {
+    const double n = now_seconds();
+    slot += n - t;
+    t = n;
+  };
   embedding_forward(x.data(), ids_.data(), tok_emb_->data.data(), N, d);
+  mark(prof_.embed);
   for (auto& Lp : layers_) {
     LayerState& L = *Lp;
     L.x0 = x;
@@ -155,6 +164,7 @@ void Transformer::forward(std::span<const int32_t> ids, const EngramRows& er, in
       for (int64_t i = 0; i < N * d; ++i) x[i] += tmp[i];
     }
     L.x1 = x;
+    mark(prof_.engram);
     L.rstd1.resize(N);
     L.h1.resize(N * d);
     rmsnorm_forward(L.h1.data(), L.rstd1.data(), x.data(), L.attn_norm->data.data(), cfg_.norm_eps, N, d);
@@ -172,6 +182,7 @@ void Transformer::forward(std::span<const int32_t> ids, const EngramRows& er, in
     linear_forward(tmp.data(), L.att.data(), L.wo->data.data(), nullptr, N, d, d);
     for (int64_t i = 0; i < N * d; ++i) x[i] += tmp[i];
     L.x2 = x;
+    mark(prof_.attention);
     L.rstd2.resize(N);
     L.h2.resize(N * d);
     rmsnorm_forward(L.h2.data(), L.rstd2.data(), x.data(), L.ffn_norm->data.data(), cfg_.norm_eps, N, d);
@@ -188,6 +199,7 @@ void Transformer::forward(std::span<const int32_t> ids, const EngramRows& er, in
       linear_forward(tmp.data(), L.fh.data(), L.w2->data.data(), nullptr, N, F, d);
     }
     for (int64_t i = 0; i < N * d; ++i) x[i] += tmp[i];
+    mark(prof_.ffn);
   }
   x_final_ = std::move(x);
   rstd_final_.resize(N);
@@ -196,6 +208,7 @@ void Transformer::forward(std::span<const int32_t> ids, const EngramRows& er, in
   const Param* head = lm_head_ ? lm_head_ : tok_emb_;
   logits_.resize(N * cfg_.vocab_size);
   linear_forward(logits_.data(), h_final_.data(), head->data.data(), nullptr, N, d, cfg_.vocab_size);
+  mark(prof_.head);
 }
 
 std::vector<float> Transformer::logits(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T) {
@@ -212,7 +225,17 @@ double Transformer::step(std::span<const int32_t> ids, std::span<const int32_t> 
     if (targets[i] < 0 || targets[i] >= V)
       throw Error("target id " + std::to_string(targets[i]) + " at position " + std::to_string(i) +
                   " is outside the model vocabulary");
-  if (!backward) return cross_entropy_forward(logits_.data(), targets.data(), N, V);
+  double t = now_seconds();
+  auto mark = [&t](double& slot) {
+    const double n = now_seconds();
+    slot += n - t;
+    t = n;
+  };
+  if (!backward) {
+    const double l = cross_entropy_forward(logits_.data(), targets.data(), N, V);
+    mark(prof_.head);
+    return l;
+  }
 
   // dlogits overwrite the logits buffer (it is the largest activation).
   const double loss = cross_entropy_forward_backward(logits_.data(), logits_.data(), targets.data(), N, V, 1.0f);
@@ -221,6 +244,7 @@ double Transformer::step(std::span<const int32_t> ids, std::span<const int32_t> 
   linear_backward(dh.data(), head->grad.data(), nullptr, logits_.data(), h_final_.data(), head->data.data(), N, d, V);
   rmsnorm_backward(dx.data(), norm_f_->grad.data(), dh.data(), x_final_.data(), norm_f_->data.data(),
                    rstd_final_.data(), N, d);
+  mark(prof_.head);
   for (auto it = layers_.rbegin(); it != layers_.rend(); ++it) {
     LayerState& L = **it;
     // FFN: x3 = x2 + f(norm(x2)).
@@ -237,6 +261,7 @@ double Transformer::step(std::span<const int32_t> ids, std::span<const int32_t> 
     }
     rmsnorm_backward(dx.data(), L.ffn_norm->grad.data(), dh.data(), L.x2.data(), L.ffn_norm->data.data(),
                      L.rstd2.data(), N, d);
+    mark(prof_.ffn);
     // Attention: x2 = x1 + Wo att(rope(Wq h), rope(Wk h), Wv h), h = norm(x1).
     std::vector<float> datt(N * d, 0.0f), dq(N * d, 0.0f), dk(N * d, 0.0f), dv(N * d, 0.0f);
     linear_backward(datt.data(), L.wo->grad.data(), nullptr, dx.data(), L.att.data(), L.wo->data.data(), N, d, d);
@@ -250,13 +275,16 @@ double Transformer::step(std::span<const int32_t> ids, std::span<const int32_t> 
     linear_backward(dh.data(), L.wv->grad.data(), nullptr, dv.data(), L.h1.data(), L.wv->data.data(), N, d, d);
     rmsnorm_backward(dx.data(), L.attn_norm->grad.data(), dh.data(), L.x1.data(), L.attn_norm->data.data(),
                      L.rstd1.data(), N, d);
+    mark(prof_.attention);
     // Engram: x1 = x0 + E(x0, rows); dx0 = dx1 + dE/dx0^T dx1.
     if (L.engram) {
       tmp = dx;
       L.engram->backward(dx.data(), tmp.data());
     }
+    mark(prof_.engram);
   }
   embedding_backward(tok_emb_->grad.data(), dx.data(), ids_.data(), N, d);
+  mark(prof_.embed);
   return loss;
 }
 

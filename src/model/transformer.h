@@ -22,6 +22,12 @@
 namespace engram::model {
 
 class MoeLayer;
+
+// Wall time per part of the model, summed over forward and backward since the last reset.
+struct StepProfile {
+  double embed = 0, engram = 0, attention = 0, ffn = 0, head = 0;
+  double total() const { return embed + engram + attention + ffn + head; }
+};
 class EngramBlock;
 
 // Row ids for every Engram layer of the model: rows[i] is [B, T, columns] for the i-th
@@ -51,6 +57,7 @@ class Transformer {
   // Logits [B, T, V] of a forward pass (no targets).
   std::vector<float> logits(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T);
   void zero_grad();
+  StepProfile& profile() { return prof_; }
   // Auxiliary-loss-free MoE balancing after an optimiser step.
   void update_router_bias();
   // Keep every MoE layer's expert choice from the last forward (finite-difference checks).
@@ -74,6 +81,7 @@ class Transformer {
   int64_t B_ = 0, T_ = 0;
   std::vector<int32_t> ids_;
   std::vector<float> x_final_, rstd_final_, h_final_, logits_;
+  StepProfile prof_;
   Param* tok_emb_ = nullptr;
   Param* norm_f_ = nullptr;
   Param* lm_head_ = nullptr;

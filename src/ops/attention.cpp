@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "ops/fast_math.h"
+
 namespace engram::ops {
 
 namespace {
@@ -26,13 +28,15 @@ void attention_forward(float* out, float* probs, const float* q, const float* k,
         for (int64_t j = 0; j <= i; ++j) {
           const float* kj = k + at(b, j, h, T, H, hd);
           float s = 0.0f;
+#pragma omp simd reduction(+ : s)
           for (int64_t d = 0; d < hd; ++d) s += qi[d] * kj[d];
           row[j] = s * scale;
           mx = std::max(mx, row[j]);
         }
         float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
         for (int64_t j = 0; j <= i; ++j) {
-          row[j] = std::exp(row[j] - mx);
+          row[j] = exp_fast(row[j] - mx);
           sum += row[j];
         }
         const float inv = 1.0f / sum;
@@ -69,6 +73,7 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
             const float* vj = v + at(b, j, h, T, H, hd);
             float* dvj = dv + at(b, j, h, T, H, hd);
             float s = 0.0f;
+#pragma omp simd reduction(+ : s)
             for (int64_t d = 0; d < hd; ++d) {
               s += doi[d] * vj[d];
               dvj[d] += row[j] * doi[d];

@@ -10,6 +10,7 @@ void rmsnorm_forward(float* y, float* rstd, const float* x, const float* w, floa
     const float* xr = x + n * C;
     float* yr = y + n * C;
     float ss = 0.0f;
+#pragma omp simd reduction(+ : ss)
     for (int64_t c = 0; c < C; ++c) ss += xr[c] * xr[c];
     const float r = 1.0f / std::sqrt(ss / static_cast<float>(C) + eps);
     rstd[n] = r;
@@ -26,6 +27,7 @@ void rmsnorm_backward(float* dx, float* dw, const float* dy, const float* x, con
     const float* g = dy + n * C;
     const float r = rstd[n];
     float dot = 0.0f;
+#pragma omp simd reduction(+ : dot)
     for (int64_t c = 0; c < C; ++c) {
       dot += g[c] * w[c] * xr[c];
       dw[c] += g[c] * xr[c] * r;

@@ -3,12 +3,15 @@
 
 #include <cstdint>
 
+#include "ops/fast_math.h"
+
 namespace engram::ops {
 
 void swiglu_forward(float* h, const float* a, const float* g, int64_t n);
 // Accumulates da and dg.
 void swiglu_backward(float* da, float* dg, const float* dh, const float* a, const float* g, int64_t n);
 
-inline float sigmoidf(float x) { return 1.0f / (1.0f + __builtin_expf(-x)); }
+#pragma omp declare simd
+inline float sigmoidf(float x) { return sigmoid_fast(x); }
 
 }  // namespace engram::ops

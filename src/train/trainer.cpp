@@ -143,8 +143,18 @@ TrainResult train(const TrainOptions& o) {
   for (int64_t step = start; step < end; ++step) {
     const double t0 = now_seconds();
     Batch bt = batcher.train_batch(step);
+    const double t_data = now_seconds();
+    res.data_seconds += t_data - t0;
     m.zero_grad();
+    m.profile() = {};
     const double loss = m.step(bt.ids, bt.targets, bt.rows, bt.B, bt.T, true);
+    const model::StepProfile& sp = m.profile();
+    res.profile.embed += sp.embed;
+    res.profile.engram += sp.engram;
+    res.profile.attention += sp.attention;
+    res.profile.ffn += sp.ffn;
+    res.profile.head += sp.head;
+    const double t_opt = now_seconds();
     if (!std::isfinite(loss))
       throw Error("training loss became " + std::to_string(loss) + " at step " + std::to_string(step) +
                   "; the last good checkpoint is kept at '" + res.checkpoint_path +
@@ -154,6 +164,7 @@ TrainResult train(const TrainOptions& o) {
       throw Error("gradient norm became " + std::to_string(gnorm) + " at step " + std::to_string(step) +
                   "; the last good checkpoint is kept at '" + res.checkpoint_path + "'");
     m.update_router_bias();
+    res.optimizer_seconds += now_seconds() - t_opt;
     const double dt = now_seconds() - t0;
     Json line = {{"step", step},
                  {"loss", loss},
@@ -184,6 +195,7 @@ TrainResult train(const TrainOptions& o) {
   const double el = now_seconds() - t_start;
   res.tokens_per_s = el > 0 ? static_cast<double>((res.steps_done - start) * o.batch * T) / el : 0;
   res.last_eval_loss = last_eval;
+  if (res.profile.total() > 0) res.engram_time_share = res.profile.engram / res.profile.total();
   if (res.steps_done == start) {
     write_metrics(res.metrics_path, lines);
     write_plot(res.plot_path, o.label, lines);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "model/transformer.h"
 #include "train/optimizer.h"
 
 namespace engram::train {
@@ -36,7 +37,9 @@ struct TrainResult {
   int64_t steps_done = 0;
   double last_train_loss = 0, last_eval_loss = 0;
   double tokens_per_s = 0;
-  double engram_time_share = 0;  // fraction of step time inside Engram layers
+  double engram_time_share = 0;  // fraction of model time (forward+backward) in Engram layers
+  model::StepProfile profile;    // summed over training steps (not evaluation)
+  double optimizer_seconds = 0, data_seconds = 0;
   std::vector<double> train_losses;  // per step
   std::vector<std::pair<int64_t, double>> eval_losses;
   std::string checkpoint_path, metrics_path, plot_path;

@@ -37,12 +37,25 @@ void run_train(TrainFlags& f) {
               {"tokens_per_s", r.tokens_per_s},
               {"checkpoint", r.checkpoint_path},
               {"metrics", r.metrics_path},
-              {"plot", r.plot_path}};
+              {"plot", r.plot_path},
+              {"engram_time_share", r.engram_time_share},
+              {"seconds",
+               {{"embed", r.profile.embed},
+                {"engram", r.profile.engram},
+                {"attention", r.profile.attention},
+                {"ffn", r.profile.ffn},
+                {"head_and_loss", r.profile.head},
+                {"optimizer", r.optimizer_seconds},
+                {"data", r.data_seconds}}}};
     std::printf("%s\n", j.dump().c_str());
     return;
   }
   std::printf("%s: %lld steps, last train loss %.4f, held-out loss %.4f, %.0f tokens/s\n", f.o.label.c_str(),
               static_cast<long long>(r.steps_done), r.last_train_loss, r.last_eval_loss, r.tokens_per_s);
+  std::printf("time: engram %.1fs (%.1f%% of model time), attention %.1fs, ffn %.1fs, head+loss %.1fs, "
+              "optimizer %.1fs, data %.1fs\n",
+              r.profile.engram, 100 * r.engram_time_share, r.profile.attention, r.profile.ffn, r.profile.head,
+              r.optimizer_seconds, r.data_seconds);
   std::printf("checkpoint %s\nmetrics    %s\nloss curve %s\n", r.checkpoint_path.c_str(), r.metrics_path.c_str(),
               r.plot_path.c_str());
 }
