@@ -31,7 +31,8 @@ def rope(x, theta):  # x [B, T, H, hd], half-split rotation
     half = hd // 2
     inv = theta ** (-2.0 * torch.arange(half, dtype=torch.float64) / hd)
     ang = torch.arange(T, dtype=torch.float64)[:, None] * inv[None, :]
-    c, s = torch.cos(ang)[None, :, None, :], torch.sin(ang)[None, :, None, :]
+    c = torch.cos(ang)[None, :, None, :].to(x.dtype)
+    s = torch.sin(ang)[None, :, None, :].to(x.dtype)
     x1, x2 = x[..., :half], x[..., half:]
     return torch.cat([x1 * c - x2 * s, x2 * c + x1 * s], dim=-1)
 
