@@ -1,6 +1,7 @@
 #include "model/engram_block.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "core/error.h"
@@ -9,6 +10,7 @@
 #include "layer/layer_config.h"
 #include "layer/layer_params.h"
 #include "layer/layer_ref.h"
+#include "layer/ops_ref.h"
 
 namespace engram::model {
 
@@ -143,5 +145,57 @@ void EngramBlock::backward(float* dx, const float* dy) {
 }
 
 std::vector<float> EngramBlock::last_gates() const { return impl_->acts.gate; }
+
+int64_t EngramBlock::history_len() const {
+  const LayerDims& d = impl_->dims;
+  return std::max<int64_t>(1, (d.kernel - 1) * d.dilation);
+}
+
+void EngramBlock::capture_history(float* ring, int64_t T) const {
+  const int64_t S = history_len(), d = impl_->dims.hidden;
+  const auto& xn = impl_->acts.xn;
+  ENGRAM_CHECK(static_cast<int64_t>(xn.size()) == T * d);
+  for (int64_t p = std::max<int64_t>(0, T - S); p < T; ++p)
+    std::copy(xn.begin() + p * d, xn.begin() + (p + 1) * d, ring + (p % S) * d);
+}
+
+void EngramBlock::decode(float* y, const float* x, const int64_t* rows, int64_t B, float* rings, const int64_t* pos) {
+  const double t0 = now_seconds();
+  Impl& I = *impl_;
+  const LayerDims& dm = I.dims;
+  const int64_t d = dm.hidden, E = dm.E(), K = dm.kernel, dil = dm.dilation, S = history_len();
+  I.load_params();
+  std::vector<int64_t> global = hash_ids_to_rows(dm, rows, B, 1, "engram row ids");
+  TableView tab{I.table->data.data(), DType::kF32, dm.total_rows(), dm.head_dim};
+  // The same reference ops as the full forward, on B rows of one position each.
+  std::vector<float> e(B * E), v(B * d), k(B * d), nk(B * d), nq(B * d), rk(B), rq(B), s(B), g(B), u(B * d),
+      xn(B * d), rc(B);
+  ref::gather_forward(e.data(), global.data(), tab, B, dm.n_cols);
+  ref::linear_forward(v.data(), e.data(), I.lp.value_w.data(), I.lp.value_b.data(), B, E, d);
+  ref::linear_forward(k.data(), e.data(), I.lp.key_w.data(), I.lp.key_b.data(), B, E, d);
+  ref::rmsnorm_forward(nk.data(), rk.data(), k.data(), I.lp.norm1.data(), B, 1, d, dm.norm_eps);
+  ref::rmsnorm_forward(nq.data(), rq.data(), x, I.lp.norm2.data(), B, 1, d, dm.norm_eps);
+  ref::gate_forward(g.data(), s.data(), nk.data(), nq.data(), B, 1, d);
+  ref::scale_forward(u.data(), g.data(), v.data(), B, 1, d);
+  ref::rmsnorm_forward(xn.data(), rc.data(), u.data(), I.lp.conv_norm.data(), B, 1, d, dm.conv_norm_eps);
+  for (int64_t b = 0; b < B; ++b) {
+    float* ring = rings + b * S * d;
+    const int64_t t = pos[b];
+    for (int64_t c = 0; c < d; ++c) {
+      float acc = 0.0f;
+      for (int64_t j = 0; j < K; ++j) {
+        const int64_t ts = t - (K - 1 - j) * dil;
+        if (ts < 0) continue;
+        const float in = ts == t ? xn[b * d + c] : ring[(ts % S) * d + c];
+        acc += I.lp.conv_w[c * K + j] * in;
+      }
+      const float silu = acc / (1.0f + std::exp(-acc));
+      y[b * d + c] = u[b * d + c] + silu;
+    }
+    std::copy(xn.begin() + b * d, xn.begin() + (b + 1) * d, ring + (t % S) * d);
+  }
+  I.acts.gate = g;
+  I.seconds += now_seconds() - t0;
+}
 
 }  // namespace engram::model

@@ -43,6 +43,15 @@ class EngramBlock {
   // Gate values of the last forward, [B*T].
   std::vector<float> last_gates() const;
 
+  // Incremental decoding. The short conv looks back (kernel-1)*dilation positions, so each
+  // sequence keeps a ring of that many normalised inputs: slot p % history_len() holds
+  // position p. capture_history fills a ring from the last forward (B = 1, T positions).
+  int64_t history_len() const;
+  void capture_history(float* ring, int64_t T) const;
+  // One new token per sequence: y, x [B, d]; rows [B, columns]; rings [B][history_len, d];
+  // pos [B] the position of each new token. Updates the rings.
+  void decode(float* y, const float* x, const int64_t* rows, int64_t B, float* rings, const int64_t* pos);
+
   struct Impl;
 
  private:

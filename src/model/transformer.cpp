@@ -288,6 +288,114 @@ double Transformer::step(std::span<const int32_t> ids, std::span<const int32_t> 
   return loss;
 }
 
+KVCache Transformer::new_cache(int64_t B, int64_t max_T) const {
+  if (max_T > cfg_.max_seq_len)
+    throw Error("generation needs " + std::to_string(max_T) + " positions but the model's max_seq_len is " +
+                std::to_string(cfg_.max_seq_len) + "\n---> HINT: shorten the prompt or --max-tokens");
+  KVCache c;
+  c.B = B;
+  c.max_T = max_T;
+  c.len.assign(B, 0);
+  const int64_t d = cfg_.d_model;
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    c.k.emplace_back(B * max_T * d, 0.0f);
+    c.v.emplace_back(B * max_T * d, 0.0f);
+    if (layers_[l]->engram) c.rings.emplace_back(B * layers_[l]->engram->history_len() * d, 0.0f);
+  }
+  return c;
+}
+
+std::vector<float> Transformer::prefill(KVCache& c, int64_t b, std::span<const int32_t> ids, const EngramRows& er) {
+  const int64_t T = static_cast<int64_t>(ids.size()), d = cfg_.d_model, V = cfg_.vocab_size;
+  if (b < 0 || b >= c.B) throw Error("prefill: sequence index " + std::to_string(b) + " outside the cache");
+  if (T < 1 || T > c.max_T)
+    throw Error("prompt of " + std::to_string(T) + " tokens does not fit the cache of " + std::to_string(c.max_T));
+  forward(ids, er, 1, T, false);
+  for (size_t l = 0, ri = 0; l < layers_.size(); ++l) {
+    const LayerState& L = *layers_[l];
+    std::copy(L.k.begin(), L.k.begin() + T * d, c.k[l].begin() + b * c.max_T * d);
+    std::copy(L.v.begin(), L.v.begin() + T * d, c.v[l].begin() + b * c.max_T * d);
+    if (L.engram) {
+      const int64_t S = L.engram->history_len();
+      L.engram->capture_history(c.rings[ri].data() + b * S * d, T);
+      ++ri;
+    }
+  }
+  c.len[b] = T;
+  return std::vector<float>(logits_.end() - V, logits_.end());
+}
+
+std::vector<float> Transformer::decode(KVCache& c, std::span<const int32_t> ids, const EngramRows& er) {
+  const int64_t B = c.B, d = cfg_.d_model, H = cfg_.n_heads, hd = cfg_.head_dim(), V = cfg_.vocab_size;
+  if (static_cast<int64_t>(ids.size()) != B) throw Error("decode: expected one id per sequence");
+  for (int64_t b = 0; b < B; ++b) {
+    if (ids[b] < 0 || ids[b] >= V) throw Error("decode: token id " + std::to_string(ids[b]) + " outside the vocabulary");
+    if (c.len[b] >= c.max_T) throw Error("decode: sequence " + std::to_string(b) + " is full (" + std::to_string(c.max_T) + " positions)");
+  }
+  std::vector<float> x(B * d), h(B * d), q(B * d), kk(B * d), vv(B * d), att(B * d), tmp(B * d), rstd(B);
+  std::vector<int32_t> ids32(ids.begin(), ids.end());
+  embedding_forward(x.data(), ids32.data(), tok_emb_->data.data(), B, d);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  std::vector<float> sc(c.max_T);
+  for (size_t l = 0, ri = 0; l < layers_.size(); ++l) {
+    LayerState& L = *layers_[l];
+    if (L.engram) {
+      L.engram->decode(tmp.data(), x.data(), er.rows.at(L.engram_index).data(), B, c.rings[ri].data(), c.len.data());
+      for (int64_t i = 0; i < B * d; ++i) x[i] += tmp[i];
+      ++ri;
+    }
+    rmsnorm_forward(h.data(), rstd.data(), x.data(), L.attn_norm->data.data(), cfg_.norm_eps, B, d);
+    linear_forward(q.data(), h.data(), L.wq->data.data(), nullptr, B, d, d);
+    linear_forward(kk.data(), h.data(), L.wk->data.data(), nullptr, B, d, d);
+    linear_forward(vv.data(), h.data(), L.wv->data.data(), nullptr, B, d, d);
+    for (int64_t b = 0; b < B; ++b) {
+      const int64_t t = c.len[b];
+      rope_forward(q.data() + b * d, q.data() + b * d, cfg_.rope_theta, t, 1, 1, H, hd);
+      rope_forward(kk.data() + b * d, kk.data() + b * d, cfg_.rope_theta, t, 1, 1, H, hd);
+      float* K = c.k[l].data() + b * c.max_T * d;
+      float* Vc = c.v[l].data() + b * c.max_T * d;
+      std::copy(kk.begin() + b * d, kk.begin() + (b + 1) * d, K + t * d);
+      std::copy(vv.begin() + b * d, vv.begin() + (b + 1) * d, Vc + t * d);
+      for (int64_t hh = 0; hh < H; ++hh) {
+        const float* qh = q.data() + b * d + hh * hd;
+        float mx = -INFINITY;
+        for (int64_t j = 0; j <= t; ++j) {
+          float s = 0.0f;
+          for (int64_t e = 0; e < hd; ++e) s += qh[e] * K[j * d + hh * hd + e];
+          sc[j] = s * scale;
+          mx = std::max(mx, sc[j]);
+        }
+        float sum = 0.0f;
+        for (int64_t j = 0; j <= t; ++j) sum += (sc[j] = std::exp(sc[j] - mx));
+        float* o = att.data() + b * d + hh * hd;
+        std::fill(o, o + hd, 0.0f);
+        for (int64_t j = 0; j <= t; ++j)
+          for (int64_t e = 0; e < hd; ++e) o[e] += sc[j] / sum * Vc[j * d + hh * hd + e];
+      }
+    }
+    linear_forward(tmp.data(), att.data(), L.wo->data.data(), nullptr, B, d, d);
+    for (int64_t i = 0; i < B * d; ++i) x[i] += tmp[i];
+    rmsnorm_forward(h.data(), rstd.data(), x.data(), L.ffn_norm->data.data(), cfg_.norm_eps, B, d);
+    if (L.moe) {
+      L.moe->forward(tmp.data(), h.data(), B, L.moe_params(), false);
+    } else {
+      const int64_t F = cfg_.ffn.dense_hidden;
+      std::vector<float> fa(B * F), fb(B * F), fh(B * F);
+      linear_forward(fa.data(), h.data(), L.w1->data.data(), nullptr, B, d, F);
+      linear_forward(fb.data(), h.data(), L.w3->data.data(), nullptr, B, d, F);
+      swiglu_forward(fh.data(), fa.data(), fb.data(), B * F);
+      linear_forward(tmp.data(), fh.data(), L.w2->data.data(), nullptr, B, F, d);
+    }
+    for (int64_t i = 0; i < B * d; ++i) x[i] += tmp[i];
+  }
+  for (auto& n : c.len) ++n;
+  rmsnorm_forward(h.data(), rstd.data(), x.data(), norm_f_->data.data(), cfg_.norm_eps, B, d);
+  const Param* head = lm_head_ ? lm_head_ : tok_emb_;
+  std::vector<float> logits(B * V);
+  linear_forward(logits.data(), h.data(), head->data.data(), nullptr, B, d, V);
+  return logits;
+}
+
 void Transformer::zero_grad() {
   for (auto& p : params_) {
     std::fill(p.grad.begin(), p.grad.end(), 0.0f);

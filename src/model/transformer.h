@@ -36,6 +36,15 @@ struct EngramRows {
   std::vector<std::vector<int64_t>> rows;
 };
 
+// Decoding state of B sequences: per layer K (after RoPE) and V [B, max_T, H, hd], per
+// Engram layer the short conv's input ring [B, history, d], and each sequence's length.
+struct KVCache {
+  int64_t B = 0, max_T = 0;
+  std::vector<int64_t> len;
+  std::vector<std::vector<float>> k, v;
+  std::vector<std::vector<float>> rings;
+};
+
 class Transformer {
  public:
   // Builds the parameters and initialises them from `seed` (deterministic).
@@ -57,6 +66,14 @@ class Transformer {
   // Logits [B, T, V] of a forward pass (no targets).
   std::vector<float> logits(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T);
   void zero_grad();
+
+  KVCache new_cache(int64_t B, int64_t max_T) const;
+  // Runs sequence b's prompt ids [T] (Engram rows [T, columns] per Engram layer) into the
+  // cache; returns the logits of its last position [V].
+  std::vector<float> prefill(KVCache& c, int64_t b, std::span<const int32_t> ids, const EngramRows& er);
+  // One new token per sequence: ids [B], rows [B, columns] per Engram layer; logits [B, V].
+  // Equal to the full forward's logits at those positions (tested).
+  std::vector<float> decode(KVCache& c, std::span<const int32_t> ids, const EngramRows& er);
   StepProfile& profile() { return prof_; }
   // Auxiliary-loss-free MoE balancing after an optimiser step.
   void update_router_bias();
