@@ -1,0 +1,168 @@
+#include "serve/generator.h"
+
+#include "core/error.h"
+#include "core/paths.h"
+#include "core/progress.h"
+#include "hashing/ngram_hash.h"
+#include "tokenizer/compression.h"
+#include "tokenizer/tokenizer.h"
+#include "train/batcher.h"
+#include "train/checkpoint.h"
+
+namespace engram::serve {
+
+struct Generator::Impl {
+  std::unique_ptr<Tokenizer> tok;
+  std::unique_ptr<Compression> comp;
+  std::unique_ptr<model::Transformer> model;
+  std::unique_ptr<NgramHasher> hasher;
+  train::VocabMap vocab;
+  std::string checkpoint;
+
+  std::vector<int32_t> to_model_ids(const std::vector<int32_t>& toks, const std::string& what) const {
+    std::vector<int32_t> out;
+    for (size_t i = 0; i < toks.size(); ++i) {
+      const int32_t t = toks[i];
+      if (t < 0 || t >= static_cast<int32_t>(vocab.tok_to_model.size()) || vocab.tok_to_model[t] < 0)
+        throw Error(what + ": token " + std::to_string(i) + " '" + tok->token_bytes(t) + "' (tokenizer id " +
+                    std::to_string(t) + ") is not in the model's vocabulary: the model knows only the " +
+                    std::to_string(vocab.size()) + " token ids of its training corpus\n---> HINT: rephrase the " +
+                    "prompt with words of that corpus, or train on a corpus that contains it");
+      out.push_back(vocab.tok_to_model[t]);
+    }
+    return out;
+  }
+
+  // Row ids of the prompt (all Engram layers) and a hasher primed with it for decoding.
+  model::EngramRows prompt_rows(const std::vector<int32_t>& toks, IncrementalHasher* inc) const {
+    model::EngramRows er;
+    if (!hasher) return er;
+    const int64_t T = static_cast<int64_t>(toks.size()), C = hasher->columns(), L = hasher->n_layers();
+    er.rows.assign(L, std::vector<int64_t>(T * C));
+    std::vector<int64_t> out(L * C);
+    inc->reset();
+    for (int64_t t = 0; t < T; ++t) {
+      inc->append(comp->map(toks[t]), out);
+      for (int64_t l = 0; l < L; ++l) std::copy(out.begin() + l * C, out.begin() + (l + 1) * C, er.rows[l].begin() + t * C);
+    }
+    return er;
+  }
+};
+
+Generator::Generator(const std::string& checkpoint, const std::string& tokenizer_path)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& I = *impl_;
+  I.checkpoint = checkpoint;
+  model::ModelConfig cfg = train::checkpoint_config(checkpoint);
+  I.model = std::make_unique<model::Transformer>(cfg, 0);
+  train::load_checkpoint(checkpoint, *I.model, nullptr, &I.vocab);
+  I.tok = std::make_unique<Tokenizer>(Tokenizer::load(resolve_tokenizer_path(tokenizer_path)));
+  if (cfg.engram) {
+    I.comp = std::make_unique<Compression>(Compression::build(*I.tok));
+    I.hasher = std::make_unique<NgramHasher>(cfg.engram->hash, I.comp->compressed_size(), I.comp->map(cfg.engram->hash.pad_id));
+  }
+}
+
+Generator::~Generator() = default;
+
+const model::ModelConfig& Generator::config() const { return impl_->model->config(); }
+
+namespace {
+// Length of the longest prefix of s made of whole UTF-8 sequences.
+size_t utf8_complete(const std::string& s) {
+  size_t i = 0, ok = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+    if (i + n > s.size()) break;
+    i += n;
+    ok = i;
+  }
+  return ok;
+}
+}  // namespace
+
+GenerateStats Generator::generate(const std::vector<std::string>& prompts, int64_t max_tokens,
+                                  const SampleOptions& opt, const std::function<void(size_t, const std::string&)>& on_text) {
+  Impl& I = *impl_;
+  const int64_t B = static_cast<int64_t>(prompts.size());
+  if (B == 0) throw Error("generate: no prompt");
+  if (max_tokens < 0) throw Error("--max-tokens must be >= 0");
+  GenerateStats st;
+  st.sequences = B;
+  std::vector<std::vector<int32_t>> toks(B);
+  int64_t longest = 0;
+  for (int64_t b = 0; b < B; ++b) {
+    toks[b] = I.tok->encode(prompts[b]);
+    if (toks[b].empty()) throw Error("prompt " + std::to_string(b) + " is empty");
+    longest = std::max<int64_t>(longest, static_cast<int64_t>(toks[b].size()));
+    st.prompt_tokens += static_cast<int64_t>(toks[b].size());
+  }
+  model::KVCache cache = I.model->new_cache(B, longest + max_tokens);
+  std::vector<IncrementalHasher> inc;
+  for (int64_t b = 0; b < B && I.hasher; ++b) inc.emplace_back(*I.hasher);
+  Sampler sampler(opt);
+  const int64_t V = I.model->config().vocab_size;
+  std::vector<int32_t> next(B);
+  std::vector<std::string> pending(B);
+  const int64_t C = I.hasher ? I.hasher->columns() : 0, L = I.hasher ? I.hasher->n_layers() : 0;
+  model::EngramRows step_rows;
+  step_rows.rows.assign(L, std::vector<int64_t>(B * C));
+  std::vector<int64_t> out(L * C);
+
+  double t0 = now_seconds();
+  for (int64_t b = 0; b < B; ++b) {
+    auto ids = I.to_model_ids(toks[b], "prompt " + std::to_string(b));
+    auto rows = I.prompt_rows(toks[b], I.hasher ? &inc[b] : nullptr);
+    auto logits = I.model->prefill(cache, b, ids, rows);
+    next[b] = sampler.sample(logits.data(), V);
+  }
+  st.prefill_seconds = now_seconds() - t0;
+  t0 = now_seconds();
+  for (int64_t step = 0; step < max_tokens; ++step) {
+    // The sampled tokens are known: emit their text, hash them for the next forward.
+    for (int64_t b = 0; b < B; ++b) {
+      const int32_t tid = I.vocab.model_to_tok[next[b]];
+      pending[b] += I.tok->token_bytes(tid);
+      const size_t n = utf8_complete(pending[b]);
+      if (n) {
+        on_text(b, pending[b].substr(0, n));
+        pending[b].erase(0, n);
+      }
+      if (I.hasher) {
+        inc[b].append(I.comp->map(tid), out);
+        for (int64_t l = 0; l < L; ++l) std::copy(out.begin() + l * C, out.begin() + (l + 1) * C, step_rows.rows[l].begin() + b * C);
+      }
+    }
+    st.generated_tokens += B;
+    if (step + 1 == max_tokens) break;  // the last token needs no forward
+    auto logits = I.model->decode(cache, next, step_rows);
+    for (int64_t b = 0; b < B; ++b) next[b] = sampler.sample(logits.data() + b * V, V);
+  }
+  for (int64_t b = 0; b < B; ++b)
+    if (!pending[b].empty()) on_text(b, pending[b]);
+  st.decode_seconds = now_seconds() - t0;
+  return st;
+}
+
+GateTrace Generator::gates(const std::string& text) {
+  Impl& I = *impl_;
+  if (!I.hasher) throw Error(I.checkpoint + ": this model has no Engram layer, so it has no gates");
+  std::vector<int32_t> toks = I.tok->encode(text);
+  if (toks.empty()) throw Error("gates: the text is empty");
+  const int64_t T = static_cast<int64_t>(toks.size());
+  if (T > I.model->config().max_seq_len)
+    throw Error("gates: the text has " + std::to_string(T) + " tokens, more than max_seq_len " +
+                std::to_string(I.model->config().max_seq_len));
+  auto ids = I.to_model_ids(toks, "text");
+  IncrementalHasher inc(*I.hasher);
+  auto rows = I.prompt_rows(toks, &inc);
+  I.model->logits(ids, rows, 1, T);
+  GateTrace g;
+  for (int32_t t : toks) g.tokens.push_back(I.tok->token_bytes(t));
+  g.layer_ids = I.model->config().engram->hash.layer_ids;
+  g.gates = I.model->last_engram_gates();
+  return g;
+}
+
+}  // namespace engram::serve

@@ -1,0 +1,32 @@
+// Next-token sampling: greedy, or temperature with optional top-k and nucleus (top-p)
+// truncation, from a seeded generator so a seed reproduces a sample.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace engram::serve {
+
+struct SampleOptions {
+  bool greedy = false;
+  float temperature = 0.8f;
+  int top_k = 40;       // 0: no top-k cut
+  float top_p = 0.95f;  // 1: no nucleus cut
+  uint64_t seed = 0;
+};
+
+class Sampler {
+ public:
+  explicit Sampler(SampleOptions o);
+  // Picks an id from logits [V]. Ties in greedy mode go to the lowest id.
+  int32_t sample(const float* logits, int64_t V);
+  const SampleOptions& options() const { return o_; }
+
+ private:
+  double uniform();
+  SampleOptions o_;
+  uint64_t state_;
+  std::vector<std::pair<float, int32_t>> buf_;
+};
+
+}  // namespace engram::serve
