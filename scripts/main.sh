@@ -1,10 +1,83 @@
 #!/usr/bin/env bash
-# The main job: set up (idempotent), build, and run the addressing pipeline end to end on
-# real sentences: tokens, canonical (compressed) ids, and row ids for each Engram layer.
+# The main job. On a fresh machine: install what is needed, build, fetch the tokenizer and
+# the KJV corpus, train an Engram+MoE model and an MoE baseline with equal total and
+# activated parameters for the same token budget, print their held-out losses side by side,
+# generate a sample from each, and write the loss curves and a gate heatmap into an output
+# folder named at the end.
+#
+#   bash scripts/main.sh            # full run (about 10-15 minutes on 2 cores)
+#   bash scripts/main.sh --quick    # smoke test (a minute or two; CI runs it)
+#   bash scripts/main.sh --out DIR  # choose the output folder
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+QUICK=0
+OUT=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --out) OUT="$2"; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "main.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
 bash scripts/setup.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C build engram_cli
-./build/engram pipeline --text "${1:-Only Alexander the Great could tame the horse Bucephalus.}"
-./build/engram compress | head -n 20
+
+E=./build/engram
+CACHE="${ENGRAM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/engram}"
+CORPUS="$CACHE/corpora/kjv.txt"
+OUT="${OUT:-out/main-$(date +%Y%m%d-%H%M%S)}"
+mkdir -p "$OUT"
+export ENGRAM_PROGRESS=1
+
+if [[ $QUICK == 1 ]]; then
+  TRAIN=(--steps 24 --batch 4 --eval-every 12 --eval-batches 2 --warmup 4)
+  GEN_TOKENS=16
+else
+  TRAIN=(--steps "${ENGRAM_STEPS:-500}" --batch 16 --eval-every 50 --eval-batches 16 --warmup 30)
+  GEN_TOKENS=48
+fi
+
+echo "== 1. The addressing pipeline (tokenizer -> compression -> n-gram hashing)"
+$E pipeline --text "And it came to pass, when the children of Israel" | head -n 16
+
+echo
+echo "== 2. Training on the KJV text: Engram+MoE against an MoE baseline (same budget)"
+$E train configs/kjv_engram_moe.json --data "$CORPUS" --out "$OUT/engram_moe" --label "engram+moe" "${TRAIN[@]}"
+$E train configs/kjv_moe.json --data "$CORPUS" --out "$OUT/moe" --label "moe baseline" "${TRAIN[@]}"
+
+echo
+echo "== 3. Parameters (iso-parameter comparison)"
+$E params "$OUT/engram_moe/checkpoint.safetensors" | head -n 4
+$E params "$OUT/moe/checkpoint.safetensors" | head -n 4
+
+echo
+echo "== 4. Held-out loss, side by side"
+EB=$([[ $QUICK == 1 ]] && echo 4 || echo 64)
+L_ENG=$($E eval "$OUT/engram_moe/checkpoint.safetensors" --data "$CORPUS" --max-batches "$EB" --json)
+L_MOE=$($E eval "$OUT/moe/checkpoint.safetensors" --data "$CORPUS" --max-batches "$EB" --json)
+printf "%-14s %s\n%-14s %s\n" "engram+moe" "$L_ENG" "moe baseline" "$L_MOE" | tee "$OUT/heldout.txt"
+
+echo
+echo "== 5. Samples (same prompt, same seed)"
+PROMPT="And it came to pass"
+for m in engram_moe moe; do
+  echo "--- $m"
+  $E generate --checkpoint "$OUT/$m/checkpoint.safetensors" --prompt "$PROMPT" --max-tokens "$GEN_TOKENS" --seed 7 \
+    | tee "$OUT/$m/sample.txt"
+done
+
+echo
+echo "== 6. Engram gates on a fixed phrase"
+$E gates --checkpoint "$OUT/engram_moe/checkpoint.safetensors" \
+  --text "And the LORD spake unto Moses, saying, Speak unto the children of Israel" --out "$OUT/gates" | tail -n 2
+
+$E plot "engram+moe=$OUT/engram_moe/metrics.jsonl" "moe=$OUT/moe/metrics.jsonl" --out "$OUT/loss_curves.svg" \
+  --title "KJV: Engram+MoE vs MoE (equal total and activated parameters)"
+
+echo
+echo "Results are in $OUT: loss_curves.svg, heldout.txt, gates/gates.html, gates/gates.svg, */sample.txt, */metrics.jsonl"

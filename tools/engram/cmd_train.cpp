@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "core/json_util.h"
 #include "model/param_count.h"
+#include "train/checkpoint.h"
 #include "train/trainer.h"
 
 namespace engram::cli {
@@ -127,11 +128,13 @@ void add_train_commands(CLI::App& app) {
   };
   auto p = std::make_shared<ParamFlags>();
   CLI::App* pc = app.add_subcommand("params", "Total, activated-per-token and sparse parameter counts of a config");
-  pc->add_option("config", p->config, "model config JSON")->required();
+  pc->add_option("config", p->config, "model config JSON, or a checkpoint (.safetensors) to read its config")
+      ->required();
   pc->add_option("--vocab-size", p->vocab, "model vocabulary size when the config leaves it to the corpus");
   pc->add_flag("--json", p->json, "JSON output");
   pc->callback([p] {
-    model::ModelConfig cfg = model::ModelConfig::load(p->config);
+    const bool ckpt = p->config.size() > 12 && p->config.substr(p->config.size() - 12) == ".safetensors";
+    model::ModelConfig cfg = ckpt ? train::checkpoint_config(p->config) : model::ModelConfig::load(p->config);
     if (p->vocab > 0) cfg.vocab_size = p->vocab;
     model::ParamCounts c = model::count_params(cfg);
     if (p->json) {

@@ -15,6 +15,7 @@ void add_table_command(CLI::App& app);      // cmd_table.cpp
 void add_train_commands(CLI::App& app);     // cmd_train.cpp: train, eval, params
 void add_model_check_command(CLI::App& app);  // cmd_model_check.cpp
 void add_generate_commands(CLI::App& app);  // cmd_generate.cpp: generate, gates
+void add_plot_command(CLI::App& app);       // cmd_plot.cpp
 
 // `engram bench <what>`: one registration per benchmark family.
 void add_bench_hash(CLI::App& bench);       // cmd_bench_hash.cpp

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   add_train_commands(app);
   add_model_check_command(app);
   add_generate_commands(app);
+  add_plot_command(app);
   CLI::App* bench = app.add_subcommand("bench", "Benchmarks of the hot paths (run on a quiet machine)");
   bench->require_subcommand(1);
   add_bench_hash(*bench);
