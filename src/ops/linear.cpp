@@ -1,6 +1,6 @@
 #include "ops/linear.h"
 
-#include <cblas.h>
+#include "ops/gemm.h"
 
 namespace engram::ops {
 
@@ -10,14 +10,14 @@ void linear_forward(float* y, const float* x, const float* w, const float* b, in
     for (int64_t n = 0; n < N; ++n)
       for (int64_t o = 0; o < OC; ++o) y[n * OC + o] = b[o];
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, x, IC, w, IC, b ? 1.0f : 0.0f, y, OC);
+  sgemm_nt(y, x, w, N, OC, IC, b ? 1.0f : 0.0f);
 }
 
 void linear_backward(float* dx, float* dw, float* db, const float* dy, const float* x, const float* w, int64_t N,
                      int64_t IC, int64_t OC) {
   if (N == 0) return;
-  if (dx) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, IC, OC, 1.0f, dy, OC, w, IC, 1.0f, dx, IC);
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, IC, N, 1.0f, dy, OC, x, IC, 1.0f, dw, IC);
+  if (dx) sgemm_nn_acc(dx, dy, w, N, IC, OC);
+  sgemm_tn_acc(dw, dy, OC, x, OC, IC, N);
   if (db) {
     for (int64_t n = 0; n < N; ++n)
       for (int64_t o = 0; o < OC; ++o) db[o] += dy[n * OC + o];

@@ -1,6 +1,7 @@
 // Linear layer y = x W^T + b (PyTorch weight layout [out, in]) and its backward.
 // Shapes: x [N, IC], W [OC, IC], b [OC] (may be null), y [N, OC].
-// The fast path is one OpenBLAS SGEMM per call; the _ref versions are plain loops (spec).
+// The fast path is SGEMM split across OpenMP threads (ops/gemm.h); the _ref versions are
+// plain loops (the spec).
 #pragma once
 
 #include <cstdint>
