@@ -23,6 +23,7 @@ struct EngramBlock::Impl {
   LayerGrads<float> grads;
   const float* x = nullptr;
   double seconds = 0;
+  bool from_store = false;  // last forward read rows given by the caller
 
   // Copies the bound Params into the layer's layout (M = 1: per-branch tensors are [d, ...]).
   void load_params() {
@@ -86,12 +87,24 @@ void EngramBlock::init_params(Initializer& init) {
   }
 }
 
-void EngramBlock::forward(float* y, const float* x, const int64_t* rows, int64_t B, int64_t T) {
+namespace {
+// Rows already gathered by a memory tier: a view whose row r is the r-th gathered row, and
+// identity row ids, so the layer reads them in order.
+TableView gathered_view(const float* g, int64_t n, int64_t D, std::vector<int64_t>& ids) {
+  ids.resize(n);
+  for (int64_t i = 0; i < n; ++i) ids[i] = i;
+  return TableView{g, DType::kF32, n, D};
+}
+}  // namespace
+
+void EngramBlock::forward(float* y, const float* x, const int64_t* rows, int64_t B, int64_t T, const float* gathered) {
   const double t0 = now_seconds();
   Impl& I = *impl_;
   I.load_params();
   std::vector<int64_t> global = hash_ids_to_rows(I.dims, rows, B, T, "engram row ids");
   TableView tab{I.table->data.data(), DType::kF32, I.dims.total_rows(), I.dims.head_dim};
+  if (gathered) tab = gathered_view(gathered, B * T * I.dims.n_cols, I.dims.head_dim, global);
+  I.from_store = gathered != nullptr;
   ref::layer_forward(I.acts, I.lp, tab, x, global.data(), B, T, I.dims);
   std::copy(I.acts.y.begin(), I.acts.y.end(), y);
   I.x = x;
@@ -101,6 +114,7 @@ void EngramBlock::forward(float* y, const float* x, const int64_t* rows, int64_t
 void EngramBlock::backward(float* dx, const float* dy) {
   const double t0 = now_seconds();
   Impl& I = *impl_;
+  ENGRAM_CHECK_MSG(!I.from_store, "backward after a forward on rows from a memory tier");
   ref::layer_backward(I.grads, dy, I.acts, I.lp, I.x, I.dims);
   for (size_t i = 0; i < I.grads.hidden.size(); ++i) dx[i] += I.grads.hidden[i];
   auto acc = [](Param* p, const std::vector<float>& g) {
@@ -159,7 +173,8 @@ void EngramBlock::capture_history(float* ring, int64_t T) const {
     std::copy(xn.begin() + p * d, xn.begin() + (p + 1) * d, ring + (p % S) * d);
 }
 
-void EngramBlock::decode(float* y, const float* x, const int64_t* rows, int64_t B, float* rings, const int64_t* pos) {
+void EngramBlock::decode(float* y, const float* x, const int64_t* rows, int64_t B, float* rings, const int64_t* pos,
+                         const float* gathered) {
   const double t0 = now_seconds();
   Impl& I = *impl_;
   const LayerDims& dm = I.dims;
@@ -167,6 +182,7 @@ void EngramBlock::decode(float* y, const float* x, const int64_t* rows, int64_t 
   I.load_params();
   std::vector<int64_t> global = hash_ids_to_rows(dm, rows, B, 1, "engram row ids");
   TableView tab{I.table->data.data(), DType::kF32, dm.total_rows(), dm.head_dim};
+  if (gathered) tab = gathered_view(gathered, B * dm.n_cols, dm.head_dim, global);
   // The same reference ops as the full forward, on B rows of one position each.
   std::vector<float> e(B * E), v(B * d), k(B * d), nk(B * d), nq(B * d), rk(B), rq(B), s(B), g(B), u(B * d),
       xn(B * d), rc(B);

@@ -36,7 +36,8 @@ class EngramBlock {
 
   // y [B*T, d] = Engram(x [B*T, d], rows [B, T, columns] head-local row ids).
   // Throws Error naming (b, t, column) for a row id outside its head's table.
-  void forward(float* y, const float* x, const int64_t* rows, int64_t B, int64_t T);
+  // `gathered` ([B*T, columns, D], inference only) replaces the gather from the own table.
+  void forward(float* y, const float* x, const int64_t* rows, int64_t B, int64_t T, const float* gathered = nullptr);
   // dx [B*T, d] += dE/dx^T dy; dense grads accumulate into the bound params; the table's
   // sparse rows (unique, sorted, summed) are merged into its Param::sparse.
   void backward(float* dx, const float* dy);
@@ -50,7 +51,8 @@ class EngramBlock {
   void capture_history(float* ring, int64_t T) const;
   // One new token per sequence: y, x [B, d]; rows [B, columns]; rings [B][history_len, d];
   // pos [B] the position of each new token. Updates the rings.
-  void decode(float* y, const float* x, const int64_t* rows, int64_t B, float* rings, const int64_t* pos);
+  void decode(float* y, const float* x, const int64_t* rows, int64_t B, float* rings, const int64_t* pos,
+              const float* gathered = nullptr);
 
   struct Impl;
 

@@ -160,7 +160,8 @@ void Transformer::forward(std::span<const int32_t> ids, const EngramRows& er, in
     LayerState& L = *Lp;
     L.x0 = x;
     if (L.engram) {
-      L.engram->forward(tmp.data(), L.x0.data(), er.rows[L.engram_index].data(), B, T);  // x0 outlives backward
+      const float* g = er.fetch ? er.fetch(L.engram_index) : nullptr;
+      L.engram->forward(tmp.data(), L.x0.data(), er.rows[L.engram_index].data(), B, T, g);  // x0 outlives backward
       for (int64_t i = 0; i < N * d; ++i) x[i] += tmp[i];
     }
     L.x1 = x;
@@ -340,7 +341,9 @@ std::vector<float> Transformer::decode(KVCache& c, std::span<const int32_t> ids,
   for (size_t l = 0, ri = 0; l < layers_.size(); ++l) {
     LayerState& L = *layers_[l];
     if (L.engram) {
-      L.engram->decode(tmp.data(), x.data(), er.rows.at(L.engram_index).data(), B, c.rings[ri].data(), c.len.data());
+      const float* g = er.fetch ? er.fetch(L.engram_index) : nullptr;
+      L.engram->decode(tmp.data(), x.data(), er.rows.at(L.engram_index).data(), B, c.rings[ri].data(), c.len.data(),
+                       g);
       for (int64_t i = 0; i < B * d; ++i) x[i] += tmp[i];
       ++ri;
     }

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -34,6 +35,10 @@ class EngramBlock;
 // Engram layer in config order.
 struct EngramRows {
   std::vector<std::vector<int64_t>> rows;
+  // Inference only: when set, the i-th Engram layer takes its embedding rows from
+  // fetch(i) ([B*T, columns, D] float32, valid until the forward returns) instead of its
+  // own table: rows served by a memory tier, awaited only when the layer is reached.
+  std::function<const float*(size_t)> fetch;
 };
 
 // Decoding state of B sequences: per layer K (after RoPE) and V [B, max_T, H, hd], per

@@ -16,7 +16,9 @@ inline float exp_fast(float x) {
   const float in = x;
   x = x < -87.33654f ? -87.33654f : (x > 88.72283f ? 88.72283f : x);
   x = in != in ? 0.0f : x;  // keep the int conversion below defined for NaN
-  const float n = __builtin_roundevenf(x * 1.44269504088896341f);
+  // Round to nearest even by adding and removing 1.5 * 2^23 (|x log2 e| <= 128 here);
+  // plain float arithmetic, so it vectorises on every compiler.
+  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   const float r = x - n * 0.693145751953125f - n * 1.428606765330187e-06f;
   float p = 1.0f / 720.0f;
   p = p * r + 1.0f / 120.0f;

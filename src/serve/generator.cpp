@@ -18,6 +18,14 @@ struct Generator::Impl {
   std::unique_ptr<NgramHasher> hasher;
   train::VocabMap vocab;
   std::string checkpoint;
+  std::unique_ptr<TableTier> tier;
+
+  // Issues the gathers for rows `er` of n positions and makes the forward await them.
+  void route(model::EngramRows& er, int64_t n) {
+    if (!tier || !tier->active()) return;
+    tier->submit(er, n);
+    er.fetch = [this](size_t i) { return tier->fetch(i); };
+  }
 
   std::vector<int32_t> to_model_ids(const std::vector<int32_t>& toks, const std::string& what) const {
     std::vector<int32_t> out;
@@ -49,7 +57,7 @@ struct Generator::Impl {
   }
 };
 
-Generator::Generator(const std::string& checkpoint, const std::string& tokenizer_path)
+Generator::Generator(const std::string& checkpoint, const std::string& tokenizer_path, const TierOptions& tier)
     : impl_(std::make_unique<Impl>()) {
   Impl& I = *impl_;
   I.checkpoint = checkpoint;
@@ -61,6 +69,7 @@ Generator::Generator(const std::string& checkpoint, const std::string& tokenizer
     I.comp = std::make_unique<Compression>(Compression::build(*I.tok));
     I.hasher = std::make_unique<NgramHasher>(cfg.engram->hash, I.comp->compressed_size(), I.comp->map(cfg.engram->hash.pad_id));
   }
+  I.tier = std::make_unique<TableTier>(*I.model, checkpoint, tier);
 }
 
 Generator::~Generator() = default;
@@ -114,6 +123,7 @@ GenerateStats Generator::generate(const std::vector<std::string>& prompts, int64
   for (int64_t b = 0; b < B; ++b) {
     auto ids = I.to_model_ids(toks[b], "prompt " + std::to_string(b));
     auto rows = I.prompt_rows(toks[b], I.hasher ? &inc[b] : nullptr);
+    I.route(rows, static_cast<int64_t>(toks[b].size()));
     auto logits = I.model->prefill(cache, b, ids, rows);
     next[b] = sampler.sample(logits.data(), V);
   }
@@ -136,12 +146,19 @@ GenerateStats Generator::generate(const std::vector<std::string>& prompts, int64
     }
     st.generated_tokens += B;
     if (step + 1 == max_tokens) break;  // the last token needs no forward
+    // The rows of the tokens just sampled are fetched while the layers below the first
+    // Engram layer run; the forward waits for them only at that layer.
+    step_rows.fetch = nullptr;
+    I.route(step_rows, B);
     auto logits = I.model->decode(cache, next, step_rows);
     for (int64_t b = 0; b < B; ++b) next[b] = sampler.sample(logits.data() + b * V, V);
   }
   for (int64_t b = 0; b < B; ++b)
     if (!pending[b].empty()) on_text(b, pending[b]);
   st.decode_seconds = now_seconds() - t0;
+  st.table_wait_seconds = I.tier->wait_seconds();
+  st.table_hit_rate = I.tier->hit_rate();
+  st.tables = I.tier->describe();
   return st;
 }
 

@@ -13,12 +13,16 @@
 
 #include "model/transformer.h"
 #include "serve/sampler.h"
+#include "serve/table_tier.h"
 
 namespace engram::serve {
 
 struct GenerateStats {
   int64_t sequences = 0, prompt_tokens = 0, generated_tokens = 0;
   double prefill_seconds = 0, decode_seconds = 0;
+  double table_wait_seconds = 0;  // time the forward waited for table rows
+  double table_hit_rate = -1;     // hot-row cache hit rate (-1: no cache)
+  std::string tables;             // where the rows came from
   double decode_tokens_per_s() const { return decode_seconds > 0 ? generated_tokens / decode_seconds : 0; }
 };
 
@@ -31,7 +35,7 @@ struct GateTrace {
 
 class Generator {
  public:
-  Generator(const std::string& checkpoint, const std::string& tokenizer_path);
+  Generator(const std::string& checkpoint, const std::string& tokenizer_path, const TierOptions& tier = {});
   ~Generator();
 
   // Generates up to max_tokens for each prompt (batched decoding); `on_text(i, piece)`

@@ -90,6 +90,8 @@ void add_generate_commands(CLI::App& app) {
     std::vector<std::string> prompts;
     int64_t max_tokens = 64;
     serve::SampleOptions s;
+    serve::TierOptions tier;
+    bool no_prefetch = false;
     bool json = false;
   };
   auto f = std::make_shared<Flags>();
@@ -105,9 +107,16 @@ void add_generate_commands(CLI::App& app) {
   g->add_option("--top-p", f->s.top_p, "nucleus: keep the smallest set with this much probability")
       ->capture_default_str();
   g->add_option("--seed", f->s.seed, "sampling seed")->capture_default_str();
+  g->add_option("--tables", f->tier.kind,
+                "where Engram rows come from: model (the checkpoint's tensor), ram, mmap, ssd (io_uring "
+                "direct reads behind a hot-row cache); tiers read a table file exported beside the checkpoint")
+      ->capture_default_str();
+  g->add_option("--cache-mb", f->tier.cache_mb, "hot-row cache in front of the ssd tier (0: none)")->capture_default_str();
+  g->add_flag("--no-prefetch", f->no_prefetch, "gather rows when the Engram layer is reached instead of ahead");
   g->add_flag("--json", f->json, "print the texts and statistics as JSON at the end instead of streaming");
   g->callback([f] {
-    serve::Generator gen(f->checkpoint, f->tokenizer);
+    f->tier.prefetch = !f->no_prefetch;
+    serve::Generator gen(f->checkpoint, f->tokenizer, f->tier);
     std::vector<std::string> texts(f->prompts.size());
     const bool stream = !f->json && f->prompts.size() == 1;
     if (stream) {
@@ -127,7 +136,10 @@ void add_generate_commands(CLI::App& app) {
                 {"generated_tokens", st.generated_tokens},
                 {"prefill_s", st.prefill_seconds},
                 {"decode_s", st.decode_seconds},
-                {"decode_tokens_per_s", st.decode_tokens_per_s()}};
+                {"decode_tokens_per_s", st.decode_tokens_per_s()},
+                {"tables", st.tables},
+                {"table_wait_s", st.table_wait_seconds},
+                {"table_hit_rate", st.table_hit_rate}};
       std::printf("%s\n", j.dump().c_str());
       return;
     }
@@ -136,6 +148,9 @@ void add_generate_commands(CLI::App& app) {
     std::printf("\n-- %lld prompt tokens, %lld generated in %.3f s (%.1f tokens/s decode, prefill %.3f s)\n",
                 static_cast<long long>(st.prompt_tokens), static_cast<long long>(st.generated_tokens),
                 st.decode_seconds, st.decode_tokens_per_s(), st.prefill_seconds);
+    std::printf("-- %s; waited %.3f s for rows", st.tables.c_str(), st.table_wait_seconds);
+    if (st.table_hit_rate >= 0) std::printf("; cache hit rate %.1f%%", 100 * st.table_hit_rate);
+    std::printf("\n");
   });
 
   struct GateFlags {
