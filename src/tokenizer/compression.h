@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace engram {
@@ -15,6 +16,10 @@ class Tokenizer;
 // The demo's normaliser chain: NFKC, NFD, drop General_Category Mark, per-char lowercase,
 // runs of [ \t\r\n] -> " ", keep a lone " ", strip White_Space at both ends.
 std::string normalize_for_compression(std::string_view utf8);
+
+// The key of one id (ENGRAM.md section 3 steps 1-2): the raw token string when its decoded
+// text has U+FFFD, else the normalised text, else (empty) the decoded text.
+std::string compression_key(const Tokenizer& tok, int32_t id);
 
 class Compression {
  public:

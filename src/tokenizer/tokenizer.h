@@ -29,6 +29,9 @@ class Tokenizer {
   // Token ids of `text`, special/added tokens matched as HF does; with add_bos the BOS id
   // (the post-processor's / begin-of-sentence token) is prepended.
   std::vector<int32_t> encode(std::string_view text, bool add_bos = false) const;
+  // The same ids through the reference path: HF's heap-ordered BPE merge loop on every
+  // piece, no word cache, no fast paths. Slower; tests compare encode() against it.
+  std::vector<int32_t> encode_reference(std::string_view text, bool add_bos = false) const;
   // Concatenated text of the ids (ByteLevel decoder); throws on an unknown id.
   std::string decode(std::span<const int32_t> ids) const;
 
