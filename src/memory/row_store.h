@@ -1,0 +1,53 @@
+// The row store seam: one interface per memory tier (RAM, mmap, pread, io_uring, cached).
+// A gather takes a batch of global row ids (head offset + hash value, FORMAT.md) and
+// writes dense float32 rows [n, dim] or the raw stored rows [n, row_bytes] (for a GPU or
+// another process to decode later). One virtual call per batch; the per-row loops are
+// plain code inside each store.
+// Thread safety: every store's gather/gather_raw may be called from many threads at once.
+// Failure: an id >= n_rows, a checksum mismatch or an I/O error throws engram::Error
+// naming the file and the id/block; the output is then unspecified and must not be used.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "memory/table_file.h"
+
+namespace engram {
+
+class RowStore {
+ public:
+  virtual ~RowStore() = default;
+  virtual const TableInfo& info() const = 0;
+  // "ram", "mmap", "pread", "uring", "cached(<inner>)".
+  virtual std::string kind() const = 0;
+  // out: [ids.size(), info().dim] float32.
+  virtual void gather(std::span<const uint64_t> ids, float* out) = 0;
+  // out: [ids.size(), info().row_bytes] bytes, the rows exactly as stored.
+  virtual void gather_raw(std::span<const uint64_t> ids, uint8_t* out) = 0;
+};
+
+// Groups a batch of ids by block, for stores that read whole blocks: blocks[k] is the
+// k-th distinct block (ascending) and positions order[start[k] .. start[k+1]) of the batch
+// fall in it. Used so a block shared by several ids is read and verified once.
+struct BlockPlan {
+  std::vector<uint64_t> blocks;
+  std::vector<uint32_t> start;
+  std::vector<uint32_t> order;
+  void build(const TableInfo& info, std::span<const uint64_t> ids);
+};
+
+// Copies or decodes the rows of one block that the plan maps to it.
+// block: block_bytes bytes of block `blocks[k]`; out_f32 or out_raw (one is null).
+void emit_block_rows(const TableInfo& info, const BlockPlan& plan, size_t k, const uint8_t* block,
+                     std::span<const uint64_t> ids, float* out_f32, uint8_t* out_raw);
+
+// Turns hasher output (per-head row values, [n_tokens, n_heads] row-major, head h's value
+// in [0, head_rows[h])) into global row ids (head offset + value). Throws engram::Error
+// naming the token, head and value when a value is outside its head.
+void to_global_row_ids(const TableInfo& info, std::span<const int64_t> hashed, std::vector<uint64_t>& out);
+
+}  // namespace engram
