@@ -22,5 +22,6 @@ void add_bench_hash(CLI::App& bench);       // cmd_bench_hash.cpp
 void add_bench_tokenize(CLI::App& bench);   // cmd_bench_tokenize.cpp
 void add_bench_layer(CLI::App& bench);      // cmd_bench_layer.cpp
 void add_bench_memory(CLI::App& bench);     // cmd_bench_memory.cpp
+void add_bench_generate(CLI::App& bench);   // cmd_bench_generate.cpp
 
 }  // namespace engram::cli

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   add_bench_tokenize(*bench);
   add_bench_layer(*bench);
   add_bench_memory(*bench);
+  add_bench_generate(*bench);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
