@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "core/error.h"
@@ -19,7 +21,8 @@ namespace {
 
 const std::string& checkpoint() {
   static const std::string ck = [] {
-    const std::string dir = test::scratch_dir() + "/gen";
+    // ctest runs each test in its own process, in parallel: one folder per process.
+    const std::string dir = test::scratch_dir() + "/gen_" + std::to_string(::getpid());
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     const std::string text = read_file(cache_dir() + "/corpora/kjv.txt").substr(0, 60000);
@@ -105,7 +108,7 @@ TEST(Generator, CheckpointThatDoesNotMatchItsConfigIsRefused) {
     if (t.name == "param/norm_f.weight") continue;  // a tensor the config requires
     w.add(t.name, t.dtype, t.shape, st.data(t), t.nbytes);
   }
-  const std::string bad = test::scratch_dir() + "/gen/bad.safetensors";
+  const std::string bad = checkpoint() + ".bad.safetensors";
   w.write(bad);
   try {
     Generator g(bad, test::tokenizer_path());
