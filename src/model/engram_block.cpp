@@ -8,6 +8,7 @@
 #include "core/progress.h"
 #include "hashing/primes.h"
 #include "layer/layer_config.h"
+#include "layer/layer_fast.h"
 #include "layer/layer_params.h"
 #include "layer/layer_ref.h"
 #include "layer/ops_ref.h"
@@ -19,7 +20,8 @@ struct EngramBlock::Impl {
   Param* table = nullptr;
   std::map<std::string, Param*> dense;  // by demo name
   LayerParams<float> lp;                // the layer's view of the dense params
-  ref::LayerActs<float> acts;
+  std::unique_ptr<FastLayer> fast;  // rebuilt per forward: it packs the current weights
+  FastActs acts;
   LayerGrads<float> grads;
   const float* x = nullptr;
   double seconds = 0;
@@ -105,7 +107,17 @@ void EngramBlock::forward(float* y, const float* x, const int64_t* rows, int64_t
   TableView tab{I.table->data.data(), DType::kF32, I.dims.total_rows(), I.dims.head_dim};
   if (gathered) tab = gathered_view(gathered, B * T * I.dims.n_cols, I.dims.head_dim, global);
   I.from_store = gathered != nullptr;
-  ref::layer_forward(I.acts, I.lp, tab, x, global.data(), B, T, I.dims);
+  if (gathered) {
+    // Rows from a memory tier (inference): the reference path reads any table view.
+    ref::LayerActs<float> ra;
+    ref::layer_forward(ra, I.lp, tab, x, global.data(), B, T, I.dims);
+    I.acts.y = std::move(ra.y);
+    I.acts.gate = std::move(ra.gate);
+    I.acts.xn = std::move(ra.xn);
+  } else {
+    I.fast = std::make_unique<FastLayer>(I.dims, I.lp);
+    I.fast->forward(I.acts, tab, x, global.data(), B, T);
+  }
   std::copy(I.acts.y.begin(), I.acts.y.end(), y);
   I.x = x;
   I.seconds += now_seconds() - t0;
@@ -115,7 +127,7 @@ void EngramBlock::backward(float* dx, const float* dy) {
   const double t0 = now_seconds();
   Impl& I = *impl_;
   ENGRAM_CHECK_MSG(!I.from_store, "backward after a forward on rows from a memory tier");
-  ref::layer_backward(I.grads, dy, I.acts, I.lp, I.x, I.dims);
+  I.fast->backward(I.grads, dy, I.acts, I.x);
   for (size_t i = 0; i < I.grads.hidden.size(); ++i) dx[i] += I.grads.hidden[i];
   auto acc = [](Param* p, const std::vector<float>& g) {
     for (size_t i = 0; i < g.size(); ++i) p->grad[i] += g[i];
