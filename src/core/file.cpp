@@ -45,7 +45,10 @@ void write_file_atomic(const std::string& path, std::string_view data) {
   namespace fs = std::filesystem;
   fs::path target(path);
   fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string tmp = (dir / ("." + target.filename().string() + ".tmp.XXXXXX")).string();
+  std::string leaf = ".";
+  leaf += target.filename().string();
+  leaf += ".tmp.XXXXXX";
+  std::string tmp = (dir / leaf).string();
   int fd = ::mkstemp(tmp.data());
   if (fd < 0) throw Error("cannot create a temp file beside '" + path + "': " + errno_text());
   auto fail = [&](const std::string& what) {
