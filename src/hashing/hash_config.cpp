@@ -1,0 +1,124 @@
+// HashConfig: demo defaults, JSON reading with field-named errors, validation limits.
+#include "hashing/hash_config.h"
+
+#include <climits>
+#include <set>
+
+#include "core/error.h"
+
+namespace engram {
+
+HashConfig HashConfig::demo_default() {
+  HashConfig c;
+  c.engram_vocab_size = {129280 * 5, 129280 * 5};
+  c.max_ngram_size = 3;
+  c.n_embed_per_ngram = 512;
+  c.n_head_per_ngram = 8;
+  c.layer_ids = {1, 15};
+  c.pad_id = 2;
+  c.seed = 0;
+  return c;
+}
+
+// An int field: must be a JSON integer that fits in `int`.
+static int json_small_int(const Json& v, const std::string& where) {
+  int64_t x = json_int(v, where);
+  if (x < INT_MIN || x > INT_MAX) throw Error(where + ": " + std::to_string(x) + " is out of range");
+  return static_cast<int>(x);
+}
+
+HashConfig HashConfig::from_json(const Json& j, const std::string& where) {
+  if (!j.is_object()) throw Error(where + ": expected a JSON object with the hash config, got " +
+                                  std::string(j.type_name()));
+  HashConfig c = demo_default();
+  if (const Json* v = json_field_opt(j, "max_ngram_size"))
+    c.max_ngram_size = json_small_int(*v, where + ": max_ngram_size");
+  if (const Json* v = json_field_opt(j, "n_head_per_ngram"))
+    c.n_head_per_ngram = json_small_int(*v, where + ": n_head_per_ngram");
+  if (const Json* v = json_field_opt(j, "n_embed_per_ngram")) {
+    c.n_embed_per_ngram = json_small_int(*v, where + ": n_embed_per_ngram");
+  } else {
+    // 64 values per head as in the demo; bounded so a huge head count cannot overflow.
+    int64_t e = int64_t{64} * c.n_head_per_ngram;
+    c.n_embed_per_ngram = (e > 0 && e <= INT_MAX) ? static_cast<int>(e) : c.n_head_per_ngram;
+  }
+  if (const Json* v = json_field_opt(j, "engram_vocab_size")) {
+    c.engram_vocab_size = json_int_array(*v, where + ": engram_vocab_size");
+  } else if (c.max_ngram_size != 3) {
+    throw Error(where + ": engram_vocab_size is missing; the demo default has 2 entries but "
+                "max_ngram_size " + std::to_string(c.max_ngram_size) + " needs " +
+                std::to_string(c.max_ngram_size - 1));
+  }
+  if (const Json* v = json_field_opt(j, "layer_ids")) {
+    std::vector<int64_t> ids = json_int_array(*v, where + ": layer_ids");
+    c.layer_ids.clear();
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (ids[i] < 0 || ids[i] > kMaxLayerId)
+        throw Error(where + ": layer_ids[" + std::to_string(i) + "]: " + std::to_string(ids[i]) +
+                    " is outside [0, " + std::to_string(kMaxLayerId) + "]");
+      c.layer_ids.push_back(static_cast<int>(ids[i]));
+    }
+  }
+  if (const Json* v = json_field_opt(j, "pad_id")) c.pad_id = json_int(*v, where + ": pad_id");
+  if (const Json* v = json_field_opt(j, "seed")) c.seed = json_int(*v, where + ": seed");
+  c.validate(where);
+  return c;
+}
+
+Json HashConfig::to_json() const {
+  return Json{{"engram_vocab_size", engram_vocab_size}, {"max_ngram_size", max_ngram_size},
+              {"n_embed_per_ngram", n_embed_per_ngram}, {"n_head_per_ngram", n_head_per_ngram},
+              {"layer_ids", layer_ids},                 {"pad_id", pad_id},
+              {"seed", seed}};
+}
+
+void HashConfig::validate(const std::string& where) const {
+  const std::string w = where + ": ";
+  if (max_ngram_size < 2 || max_ngram_size > kMaxNgram)
+    throw Error(w + "max_ngram_size " + std::to_string(max_ngram_size) + " is outside [2, " +
+                std::to_string(kMaxNgram) + "] (n-grams start at n = 2)");
+  if (n_head_per_ngram < 1)
+    throw Error(w + "n_head_per_ngram " + std::to_string(n_head_per_ngram) +
+                " must be at least 1 (no heads means no hash columns)");
+  if (n_embed_per_ngram < 1)
+    throw Error(w + "n_embed_per_ngram " + std::to_string(n_embed_per_ngram) + " must be at least 1");
+  if (n_embed_per_ngram % n_head_per_ngram != 0)
+    throw Error(w + "n_embed_per_ngram " + std::to_string(n_embed_per_ngram) +
+                " is not divisible by n_head_per_ngram " + std::to_string(n_head_per_ngram) +
+                " (each head's row must have the same width)");
+  if (engram_vocab_size.size() != static_cast<size_t>(max_ngram_size - 1))
+    throw Error(w + "engram_vocab_size has " + std::to_string(engram_vocab_size.size()) +
+                " entries; max_ngram_size " + std::to_string(max_ngram_size) + " needs " +
+                std::to_string(max_ngram_size - 1) + " (one per n = 2.." +
+                std::to_string(max_ngram_size) + ")");
+  for (size_t i = 0; i < engram_vocab_size.size(); ++i) {
+    int64_t s = engram_vocab_size[i];
+    if (s < 2 || s > kMaxTableSize)
+      throw Error(w + "engram_vocab_size[" + std::to_string(i) + "] = " + std::to_string(s) +
+                  " is outside [2, 2^40] (a table needs at least 2 rows)");
+  }
+  if (layer_ids.empty()) throw Error(w + "layer_ids is empty (at least one Engram layer is needed)");
+  if (layer_ids.size() > static_cast<size_t>(kMaxLayers))
+    throw Error(w + "layer_ids has " + std::to_string(layer_ids.size()) + " entries, more than " +
+                std::to_string(kMaxLayers));
+  std::set<int> seen;
+  for (size_t i = 0; i < layer_ids.size(); ++i) {
+    int id = layer_ids[i];
+    if (id < 0 || id > kMaxLayerId)
+      throw Error(w + "layer_ids[" + std::to_string(i) + "]: " + std::to_string(id) +
+                  " is outside [0, " + std::to_string(kMaxLayerId) + "]");
+    if (!seen.insert(id).second)
+      throw Error(w + "layer_ids[" + std::to_string(i) + "]: layer " + std::to_string(id) +
+                  " is listed twice");
+  }
+  int64_t tables = static_cast<int64_t>(layer_ids.size()) * (max_ngram_size - 1) * n_head_per_ngram;
+  if (tables > kMaxTables)
+    throw Error(w + "len(layer_ids) * (max_ngram_size - 1) * n_head_per_ngram = " +
+                std::to_string(tables) + " tables, more than the limit " + std::to_string(kMaxTables));
+  if (pad_id < 0) throw Error(w + "pad_id " + std::to_string(pad_id) + " must be a token id >= 0");
+  if (seed < 0)
+    throw Error(w + "seed " + std::to_string(seed) +
+                " must be >= 0 (numpy's SeedSequence rejects negative seeds)");
+}
+
+}  // namespace engram
