@@ -59,8 +59,8 @@ ENGRAM_AVX512 void rows_impl(const LayerPlan& plan, const int64_t* xt, int64_t c
   const int rem = C % 8;
   const __mmask8 last_mask = rem ? static_cast<__mmask8>((1u << rem) - 1) : static_cast<__mmask8>(0xFF);
   constexpr int kHeld = kChunks > 0 ? kChunks : 1;
-  __m512i P[kHeld];
-  __m512d INV[kHeld];
+  __m512i P[kHeld] = {};
+  __m512d INV[kHeld] = {};
   int chunk_mix[kHeld] = {};  // uniform chunks: the mix each chunk broadcasts (kept out of memory
                               // so the output stores cannot force reloads)
   if constexpr (kChunks > 0) {
