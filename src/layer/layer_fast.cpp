@@ -82,7 +82,8 @@ void reduce_partials(float* dst, const std::vector<std::vector<float>>& parts) {
 
 }  // namespace
 
-FastLayer::FastLayer(const LayerDims& dims, const LayerParams<float>& p, int threads) : dims_(dims) {
+FastLayer::FastLayer(const LayerDims& dims, const LayerParams<float>& p, int threads, ProjDtype proj)
+    : dims_(dims), proj_(proj) {
   dims_.validate();
   p.check(dims_);
   threads_ = threads > 0 ? threads : omp_get_max_threads();
@@ -98,6 +99,11 @@ FastLayer::FastLayer(const LayerDims& dims, const LayerParams<float>& p, int thr
   norm1_ = p.norm1;
   norm2_ = p.norm2;
   conv_norm_ = p.conv_norm;
+  if (proj_ == ProjDtype::kBF16) {
+    if (!ops::bf16::available())
+      throw Error("layer: bf16 projections need AVX-512 BF16, which this CPU lacks (use f32 projections)");
+    w_kv_bf16_ = ops::PackedBf16(w_kv_.data(), (M + 1) * d, E);
+  }
   conv_wt_.resize(static_cast<size_t>(K * C));
   for (int64_t c = 0; c < C; ++c)
     for (int64_t k = 0; k < K; ++k) conv_wt_[k * C + c] = p.conv_w[c * K + k];
@@ -152,7 +158,10 @@ void FastLayer::project(FastActs& a) const {
   float* kv = a.kv.data();
 #pragma omp parallel for schedule(static) num_threads(threads_)
   for (int64_t r = 0; r < R; ++r) std::memcpy(kv + r * N, b_kv_.data(), N * sizeof(float));
-  gemm_nt(kv, a.e.data(), w_kv_.data(), R, N, E, 1.0f, threads_);
+  if (proj_ == ProjDtype::kBF16)
+    ops::bf16::gemm_nt(kv, N, a.e.data(), E, w_kv_bf16_, R, 1.0f, threads_);
+  else
+    gemm_nt(kv, a.e.data(), w_kv_.data(), R, N, E, 1.0f, threads_);
 }
 
 void FastLayer::forward(FastActs& a, const TableView& table, const float* hidden, const int64_t* rows, int64_t B,

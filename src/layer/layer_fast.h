@@ -27,6 +27,7 @@
 
 #include "layer/layer_config.h"
 #include "layer/layer_params.h"
+#include "ops/gemm_bf16.h"
 
 namespace engram {
 
@@ -43,13 +44,20 @@ struct FastActs {
   std::vector<float> y;       // [R, C]  output
 };
 
+// Precision of the forward's projection GEMM. kBF16 rounds e and W_kv to bfloat16 and sums
+// in float32 (ops/gemm_bf16.h): ~2x the GEMM rate, outputs off by ~1e-3 relative (measured
+// in tests/layer and docs/RESULTS.md). Backward always uses the float32 weights.
+enum class ProjDtype { kF32, kBF16 };
+
 class FastLayer {
  public:
-  // Packs the weights; `threads` <= 0 means omp_get_max_threads().
-  FastLayer(const LayerDims& dims, const LayerParams<float>& p, int threads = 0);
+  // Packs the weights; `threads` <= 0 means omp_get_max_threads(). kBF16 on a CPU without
+  // AVX-512 BF16 throws (no silent float32 fallback).
+  FastLayer(const LayerDims& dims, const LayerParams<float>& p, int threads = 0, ProjDtype proj = ProjDtype::kF32);
 
   const LayerDims& dims() const { return dims_; }
   int threads() const { return threads_; }
+  ProjDtype proj_dtype() const { return proj_; }
 
   // hidden [B, T, M, d]; rows [B, T, n_cols] global rows (hash_ids_to_rows). Output in a.y.
   void forward(FastActs& a, const TableView& table, const float* hidden, const int64_t* rows, int64_t B,
@@ -64,7 +72,9 @@ class FastLayer {
   void gather(FastActs& a, const TableView& table) const;
   LayerDims dims_;
   int threads_;
+  ProjDtype proj_;
   std::vector<float> w_kv_;     // [N, E] value_proj.weight then key_projs.{m}.weight
+  ops::PackedBf16 w_kv_bf16_;   // the same, packed for the bf16 kernel (kBF16 only)
   std::vector<float> b_kv_;     // [N]
   std::vector<float> norm1_, norm2_, conv_norm_;  // [M, d]
   std::vector<float> conv_wt_;  // [K, C] conv weight transposed so channels are contiguous

@@ -178,6 +178,66 @@ TEST(LayerFast, BackwardIsDeterministic) {
   EXPECT_EQ(run(3).table_rows, a.table_rows);
 }
 
+// bf16 projections are float32 math on bf16-rounded inputs: with a bf16-exact table, the
+// reference layer fed the rounded projection weights must agree to float32 rounding.
+TEST(LayerFast, Bf16ProjectionsAreTheLayerOnRoundedWeights) {
+  if (!ops::bf16::available()) GTEST_SKIP() << "no AVX-512 BF16 on this CPU";
+  const Shape shapes[] = {{1, 4, 4, 64, 4, 3, 8, 8}, {2, 37, 4, 16, 4, 3, 8, 8}, {2, 11, 3, 13, 3, 2, 5, 7},
+                          {4, 50, 2, 48, 5, 4, 9, 3}, {2, 9, 1, 24, 4, 3, 6, 16}};
+  uint64_t seed = 300;
+  for (const Shape& s : shapes) {
+    for (int threads : {1, 2}) {
+      Case c = make_case(s, seed++);
+      SCOPED_TRACE("shape d" + std::to_string(s.d) + " M" + std::to_string(s.M) + " thr" + std::to_string(threads));
+      LayerParams<float> pr = c.p;
+      for (float& x : pr.value_w) x = ops::from_bf16(ops::to_bf16(x));
+      for (float& x : pr.key_w) x = ops::from_bf16(ops::to_bf16(x));
+      TableView tf{c.table.data(), DType::kF32, c.dims.total_rows(), s.D};
+      ref::LayerActs<float> ra;
+      ref::layer_forward(ra, pr, tf, c.hidden.data(), c.rows.data(), s.B, s.T, c.dims);
+      FastLayer fl(c.dims, c.p, threads, ProjDtype::kBF16);
+      EXPECT_EQ(fl.proj_dtype(), ProjDtype::kBF16);
+      FastActs fa;
+      fl.forward(fa, tf, c.hidden.data(), c.rows.data(), s.B, s.T);
+      expect_near_all(fa.gate, ra.gate, 1e-5, "gate");
+      expect_near_all(fa.u, ra.u, 1e-5, "u");
+      expect_near_all(fa.y, ra.y, 1e-5, "y");
+    }
+  }
+}
+
+// Against the oracle module (float32 table and weights, so both e and W are rounded): the
+// error is reported, and bounded by what bf16 inputs explain; it is above the float32
+// tolerance, which is why bf16 projections are opt-in.
+TEST(LayerFast, Bf16ProjectionsErrorAgainstOracle) {
+  if (!ops::bf16::available()) GTEST_SKIP() << "no AVX-512 BF16 on this CPU";
+  test::OracleModule m = test::load_oracle_module();
+  TableView tab{m.table.data(), DType::kF32, m.dims.total_rows(), m.dims.head_dim};
+  FastLayer fl(m.dims, m.params, 2, ProjDtype::kBF16);
+  double worst_y = 0, scale_y = 0, worst_g = 0;
+  for (const std::string& cs : m.cases) {
+    std::vector<int64_t> hs = test::oracle_shape(m, cs, "hidden_states");
+    std::vector<int64_t> ids = test::oracle_i64(m, cs, "hash_ids");
+    std::vector<int64_t> rows = hash_ids_to_rows(m.dims, ids.data(), hs[0], hs[1]);
+    Vec hidden = test::oracle_f32(m, cs, "hidden_states");
+    FastActs a;
+    fl.forward(a, tab, hidden.data(), rows.data(), hs[0], hs[1]);
+    Vec want = test::oracle_f32(m, cs, "output"), gates = test::oracle_f32(m, cs, "gates");
+    for (size_t i = 0; i < want.size(); ++i) {
+      worst_y = std::max(worst_y, static_cast<double>(std::fabs(a.y[i] - want[i])));
+      scale_y = std::max(scale_y, static_cast<double>(std::fabs(want[i])));
+    }
+    for (size_t i = 0; i < gates.size(); ++i)
+      worst_g = std::max(worst_g, static_cast<double>(std::fabs(a.gate[i] - gates[i])));
+  }
+  std::printf("bf16 projections vs oracle small_hc4: output max |err| %.3e (max |y| %.3f, relative %.3e), "
+              "gate max |err| %.3e\n",
+              worst_y, scale_y, worst_y / scale_y, worst_g);
+  EXPECT_GT(worst_y, 0.0);  // the rounding is real
+  EXPECT_LT(worst_y / scale_y, 2e-2);
+  EXPECT_LT(worst_g, 2e-2);
+}
+
 TEST(LayerFast, BadShapesThrowNamedErrors) {
   Case c = make_case({1, 3, 2, 8, 4, 3, 4, 4}, 9);
   FastLayer fl(c.dims, c.p, 1);

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <vector>
@@ -29,6 +30,7 @@ struct BenchLayerOptions {
   int64_t batch = 1, seq = 2048, rows_per_head = 0, hidden = 1024, hc = 4;
   int threads = 0, reps = 9, warmup = 1;
   std::string table_dtype = "f32";
+  std::string proj_dtype = "f32";
   bool json = false;
 };
 
@@ -42,6 +44,8 @@ void run_bench_layer(const BenchLayerOptions& o) {
     throw Error("bench layer: --batch, --seq and --reps must be >= 1, --warmup >= 0");
   }
   if (o.table_dtype != "f32" && o.table_dtype != "bf16") throw Error("bench layer: --table-dtype must be f32 or bf16");
+  if (o.proj_dtype != "f32" && o.proj_dtype != "bf16") throw Error("bench layer: --proj-dtype must be f32 or bf16");
+  const ProjDtype proj = o.proj_dtype == "bf16" ? ProjDtype::kBF16 : ProjDtype::kF32;
   // The demo's layer 1 table sizes: primes are independent of the compressed vocabulary.
   HashConfig hc = HashConfig::demo_default();
   NgramHasher hasher(hc, 98627, 2);
@@ -62,7 +66,7 @@ void run_bench_layer(const BenchLayerOptions& o) {
   std::vector<int64_t> rows = random_rows(dims, o.batch, o.seq, 7);
   std::vector<float> hidden = random_uniform(static_cast<size_t>(R * dims.C()), 1.0f, 11);
   std::vector<float> dy = random_uniform(static_cast<size_t>(R * dims.C()), 1.0f, 13);
-  FastLayer fl(dims, L.params, o.threads);
+  FastLayer fl(dims, L.params, o.threads, proj);
   FastActs a;
   LayerGrads<float> g;
 
@@ -85,6 +89,21 @@ void run_bench_layer(const BenchLayerOptions& o) {
   getrusage(RUSAGE_SELF, &ru);
   const double peak_mib = static_cast<double>(ru.ru_maxrss) / 1024.0;
   const double f = median(fwd), b = median(fb), m = median(gemm);
+  // With bf16 projections: the output's deviation from the float32 layer on the same call,
+  // max |diff| over max |y| (the price of the rounding, reported beside the speed).
+  double proj_err = 0;
+  if (proj == ProjDtype::kBF16) {
+    FastLayer f32(dims, L.params, o.threads);
+    FastActs a32;
+    f32.forward(a32, L.table, hidden.data(), rows.data(), o.batch, o.seq);
+    fl.forward(a, L.table, hidden.data(), rows.data(), o.batch, o.seq);
+    double worst = 0, scale = 0;
+    for (size_t i = 0; i < a.y.size(); ++i) {
+      worst = std::max(worst, static_cast<double>(std::fabs(a.y[i] - a32.y[i])));
+      scale = std::max(scale, static_cast<double>(std::fabs(a32.y[i])));
+    }
+    proj_err = scale > 0 ? worst / scale : 0;
+  }
   const double flops = 2.0 * static_cast<double>(R) * static_cast<double>((dims.hc + 1) * dims.hidden) *
                        static_cast<double>(dims.E());
   if (o.json) {
@@ -100,6 +119,8 @@ void run_bench_layer(const BenchLayerOptions& o) {
               {"seq", o.seq},
               {"threads", fl.threads()},
               {"table_dtype", o.table_dtype},
+              {"proj_dtype", o.proj_dtype},
+              {"proj_max_rel_err_vs_f32", proj_err},
               {"table_rows", dims.total_rows()},
               {"reps", o.reps}};
     std::printf("%s\n", j.dump().c_str());
@@ -114,6 +135,7 @@ void run_bench_layer(const BenchLayerOptions& o) {
     std::printf("  projection GEMM   %9.2f ms  (%.1f GFLOP/s; forward = %.2fx GEMM)\n", m, flops / (m * 1e-3) / 1e9,
                 f / m);
     std::printf("  peak RSS          %9.0f MiB\n", peak_mib);
+    if (proj == ProjDtype::kBF16) std::printf("  bf16 projections: output max |diff| / max |y| vs float32 = %.2e\n", proj_err);
   }
 }
 
@@ -129,6 +151,8 @@ void add_bench_layer(CLI::App& bench) {
   c->add_option("--reps", o->reps, "timed repetitions (median reported)")->capture_default_str();
   c->add_option("--warmup", o->warmup, "untimed warm-up calls")->capture_default_str();
   c->add_option("--table-dtype", o->table_dtype, "table storage: f32 or bf16")->capture_default_str();
+  c->add_option("--proj-dtype", o->proj_dtype, "projection GEMM precision: f32, or bf16 (AVX-512 BF16, ~1e-3 error)")
+      ->capture_default_str();
   c->add_option("--rows-per-head", o->rows_per_head,
                 "override every head's table size (0 = the demo's primes, ~646k; small values for smoke runs)")
       ->capture_default_str();
