@@ -8,14 +8,15 @@
 //     B sequences at a time through a stand-in backbone (SGEMMs) with two Engram layers
 //     whose tables sit on SSD behind a hot-row cache and the prefetcher; tokens/s divided by
 //     the same run with the tables in RAM; also without prefetch, without cache, and a
-//     sweep of cache sizes (hit rate and throughput) for the plot.
-#include <cblas.h>
-
+//     sweep of cache sizes (hit rate and throughput) for the plot. The configurations run
+//     in lockstep, one decode step each in turn, so the host's drift (+-15% between
+//     back-to-back runs on the shared VM) cancels out of the ratios.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -38,6 +39,7 @@
 #include "memory/table_writer.h"
 #include "memory/uring_store.h"
 #include "memory/zipf.h"
+#include "ops/gemm.h"
 #include "tokenizer/compression.h"
 #include "tokenizer/tokenizer.h"
 
@@ -70,11 +72,13 @@ struct BenchMemoryOpts {
   unsigned batch = 32;
   unsigned steps = 300;
   unsigned warmup_steps = 50;
+  unsigned warm_steps = 1000;  // gathers only, before the warm-up: fills the caches fast
   int rounds = 3;          // overlap rounds (median of per-round ratios)
   unsigned lookahead = 0;  // 0: honest decode (ids known at step start); k: ids known k steps early
   int hidden = 1024;
   int ffn = 4096;
   int layers = 16;
+  unsigned prefetch_threads = 1;  // prefetcher workers (they share the cores with the backbone)
   double cache_mb = 512;               // budget of the hot-row caches (all layers together)
   std::string sweep_mb = "64,256,1024";  // cache sizes for the hit-rate/throughput plot
   std::string policy = "tinylfu";
@@ -233,7 +237,7 @@ struct Stream {
 };
 
 Stream build_stream(const BenchMemoryOpts& o, const HashConfig& cfg, const std::vector<TableInfo>& infos) {
-  const size_t steps = o.warmup_steps + o.steps;
+  const size_t steps = o.warm_steps + o.warmup_steps + o.steps;
   const size_t need = size_t{o.batch} * steps;
   std::string corpus_list = o.corpus.empty() ? cache_dir() + "/corpora/kjv.txt" : o.corpus;
   std::string text;
@@ -281,100 +285,174 @@ Stream build_stream(const BenchMemoryOpts& o, const HashConfig& cfg, const std::
 // A stand-in backbone: per layer an FFN-shaped pair of SGEMMs on [B, hidden]; at each
 // Engram layer the gathered rows e [B, cols*dim] go through a value projection added to
 // the hidden state (the Engram layer's own GEMM).
-struct Backbone {
-  int B, d, f, L, e_width;
-  std::vector<float> h, tmp, w1, w2, wv;
-  Backbone(int B_, int d_, int f_, int L_, int e_width_)
-      : B(B_), d(d_), f(f_), L(L_), e_width(e_width_), h(size_t(B_) * d_), tmp(size_t(B_) * f_),
-        w1(size_t(d_) * f_), w2(size_t(f_) * d_), wv(size_t(e_width_) * d_) {
+struct BackboneWeights {
+  int d, f, e_width;
+  std::vector<float> w1, w2, wv;
+  BackboneWeights(int d_, int f_, int e_width_)
+      : d(d_), f(f_), e_width(e_width_), w1(size_t(d_) * f_), w2(size_t(f_) * d_), wv(size_t(e_width_) * d_) {
     std::mt19937 rng(1);
-    std::uniform_real_distribution<float> u(-0.01f, 0.01f);
-    for (auto* v : {&w1, &w2, &wv})
+    std::uniform_real_distribution<float> u(-0.01f, 0.01f), tiny(-1e-6f, 1e-6f);
+    for (auto* v : {&w1, &wv})
       for (auto& x : *v) x = u(rng);
+    for (auto& x : w2) x = tiny(rng);  // keeps h bounded over thousands of steps
+  }
+};
+
+// A stand-in backbone: per layer an FFN-shaped pair of SGEMMs on [B, hidden]; at each
+// Engram layer the gathered rows e [B, cols*dim] go through a value projection added to
+// the hidden state (the Engram layer's own GEMM). Weights are shared by all runs of a
+// comparison (same cache footprint); each run has its own state. GEMMs go through
+// ops/gemm.h like the model: OpenMP threads over rows, OpenBLAS single-threaded (its own
+// spinning threads would starve the prefetcher's I/O thread).
+struct Backbone {
+  const BackboneWeights& w;
+  int B;
+  std::vector<float> h, tmp;
+  Backbone(const BackboneWeights& w_, int B_) : w(w_), B(B_), h(size_t(B_) * w_.d), tmp(size_t(B_) * w_.f) {
+    std::mt19937 rng(2);
+    std::uniform_real_distribution<float> u(-0.01f, 0.01f);
     for (auto& x : h) x = u(rng);
   }
   void layer() {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, f, d, 1.0f, h.data(), d, w1.data(), f, 0.0f, tmp.data(), f);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, d, f, 1e-3f, tmp.data(), f, w2.data(), d, 1.0f, h.data(), d);
+    std::fill(tmp.begin(), tmp.end(), 0.0f);
+    ops::sgemm_nn_acc(tmp.data(), h.data(), w.w1.data(), B, w.f, w.d);
+    ops::sgemm_nn_acc(h.data(), tmp.data(), w.w2.data(), B, w.d, w.f);
   }
-  void engram(std::span<const float> e) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, d, e_width, 1e-3f, e.data(), e_width, wv.data(), d, 1.0f,
-                h.data(), d);
-  }
+  void engram(std::span<const float> e) { ops::sgemm_nn_acc(h.data(), e.data(), w.wv.data(), B, w.d, w.e_width); }
 };
 
 struct OverlapResult {
   double tokens_per_s = 0;
   double hit_rate = -1;  // -1: no cache
   double seconds = 0;
+  double row_wait_s = 0;  // time the decode loop spent waiting for rows (ticket wait or inline gather)
 };
 
-// Decodes the stream: at each step the Engram rows of that step (or `lookahead` steps
-// ahead) are requested, the backbone runs its layers, and each Engram layer consumes its
-// rows. With prefetch the requests go to the Prefetcher at step start; without, each
-// Engram layer gathers synchronously when reached.
-OverlapResult run_overlap(const BenchMemoryOpts& o, const Stream& s, std::vector<std::shared_ptr<RowStore>> stores,
-                          const std::vector<int>& engram_at, bool prefetch, std::vector<RowCache*> caches) {
-  const size_t n_eng = stores.size();
-  const uint32_t dim = stores[0]->info().dim;
-  const int cols = static_cast<int>(stores[0]->info().head_rows.size());
-  Backbone bb(static_cast<int>(o.batch), o.hidden, o.ffn, o.layers, cols * static_cast<int>(dim));
-  size_t step_bytes = size_t{o.batch} * cols * dim * sizeof(float);
-  Prefetcher::Options po;
-  po.budget_bytes = step_bytes * n_eng * (o.lookahead + 2);
-  po.threads = static_cast<unsigned>(n_eng);
-  std::unique_ptr<Prefetcher> pf = prefetch ? std::make_unique<Prefetcher>(po) : nullptr;
-  std::vector<float> e(size_t{o.batch} * cols * dim);
-  const size_t total = o.warmup_steps + o.steps;
-  std::deque<std::vector<Prefetcher::Ticket>> pending;  // tickets for steps [cur, cur + lookahead]
-  auto submit_step = [&](size_t st) {
-    std::vector<Prefetcher::Ticket> v;
-    for (size_t l = 0; l < n_eng; ++l) v.push_back(pf->submit(*stores[l], s.rows[l][st]));
-    pending.push_back(std::move(v));
-  };
-  double t0 = 0;
-  for (size_t st = 0; st < total; ++st) {
-    if (st == o.warmup_steps) {
-      for (RowCache* c : caches) c->reset_stats();
-      t0 = now_seconds();
+// One configuration decoding the stream: at each step the Engram rows of that step (or
+// `lookahead` steps ahead) are requested, the backbone runs its layers, and each Engram
+// layer consumes its rows. With prefetch the requests go to the Prefetcher at step start;
+// without, each Engram layer gathers synchronously when reached.
+class DecodeRun {
+ public:
+  DecodeRun(const BenchMemoryOpts& o, const Stream& s, const BackboneWeights& w,
+            std::vector<std::shared_ptr<RowStore>> stores, const std::vector<int>& engram_at, bool prefetch,
+            std::vector<RowCache*> caches)
+      : o_(o), s_(s), stores_(std::move(stores)), engram_at_(engram_at), caches_(std::move(caches)),
+        bb_(w, static_cast<int>(o.batch)) {
+    const uint32_t dim = stores_[0]->info().dim;
+    const size_t cols = stores_[0]->info().head_rows.size();
+    const size_t step_bytes = size_t{o.batch} * cols * dim * sizeof(float);
+    e_.resize(size_t{o.batch} * cols * dim);
+    if (prefetch) {
+      Prefetcher::Options po;
+      po.budget_bytes = step_bytes * stores_.size() * (o.lookahead + 2);
+      po.threads = std::max(1u, o.prefetch_threads);
+      pf_ = std::make_unique<Prefetcher>(po);
     }
-    if (pf) {
-      if (pending.empty()) submit_step(st);
-      while (pending.size() < o.lookahead + 1 && st + pending.size() < total) submit_step(st + pending.size());
+  }
+  ~DecodeRun() { pending_.clear(); }  // tickets before the prefetcher
+
+  // The stream's first warm_steps steps gathered without compute: caches fill as they
+  // would over a long serving run (untimed); then the stats restart.
+  void warm() {
+    for (size_t st = 0; st < o_.warm_steps; ++st)
+      for (size_t l = 0; l < stores_.size(); ++l) stores_[l]->gather(s_.rows[l][st], e_.data());
+  }
+  void start_timing() {
+    for (RowCache* c : caches_) c->reset_stats();
+    seconds_ = wait_s_ = 0;
+    steps_ = 0;
+  }
+
+  void step(size_t st, bool timed) {
+    const double t0 = now_seconds();
+    const size_t total = s_.rows[0].size(), n_eng = stores_.size();
+    if (pf_) {
+      while (pending_.size() < o_.lookahead + 1 && st + pending_.size() < total) {
+        std::vector<Prefetcher::Ticket> v;
+        for (size_t l = 0; l < n_eng; ++l) v.push_back(pf_->submit(*stores_[l], s_.rows[l][st + pending_.size()]));
+        pending_.push_back(std::move(v));
+      }
     }
     size_t next_eng = 0;
-    for (int layer = 0; layer < o.layers; ++layer) {
-      if (next_eng < n_eng && engram_at[next_eng] == layer) {
-        if (pf) {
-          bb.engram(pending.front()[next_eng].wait());
+    double wait = 0;
+    for (int layer = 0; layer < o_.layers; ++layer) {
+      if (next_eng < n_eng && engram_at_[next_eng] == layer) {
+        const double w0 = now_seconds();
+        if (pf_) {
+          std::span<const float> rows = pending_.front()[next_eng].wait();
+          wait += now_seconds() - w0;
+          bb_.engram(rows);
         } else {
-          stores[next_eng]->gather(s.rows[next_eng][st], e.data());
-          bb.engram(e);
+          stores_[next_eng]->gather(s_.rows[next_eng][st], e_.data());
+          wait += now_seconds() - w0;
+          bb_.engram(e_);
         }
         ++next_eng;
       }
-      bb.layer();
+      bb_.layer();
     }
-    if (pf) pending.pop_front();  // releases this step's staging buffers
-  }
-  OverlapResult r;
-  r.seconds = now_seconds() - t0;
-  r.tokens_per_s = double(o.steps) * o.batch / r.seconds;
-  if (!caches.empty()) {
-    uint64_t h = 0, m = 0;
-    for (RowCache* c : caches) {
-      h += c->hits();
-      m += c->misses();
+    if (pf_) pending_.pop_front();  // releases this step's staging buffers
+    if (timed) {
+      seconds_ += now_seconds() - t0;
+      wait_s_ += wait;
+      ++steps_;
     }
-    r.hit_rate = h + m ? double(h) / double(h + m) : 0;
   }
-  return r;
+
+  OverlapResult result() const {
+    OverlapResult r;
+    r.seconds = seconds_;
+    r.row_wait_s = wait_s_;
+    r.tokens_per_s = double(steps_) * o_.batch / seconds_;
+    if (!caches_.empty()) {
+      uint64_t h = 0, m = 0;
+      for (RowCache* c : caches_) {
+        h += c->hits();
+        m += c->misses();
+      }
+      r.hit_rate = h + m ? double(h) / double(h + m) : 0;
+    }
+    return r;
+  }
+
+ private:
+  const BenchMemoryOpts& o_;
+  const Stream& s_;
+  std::vector<std::shared_ptr<RowStore>> stores_;
+  const std::vector<int>& engram_at_;
+  std::vector<RowCache*> caches_;
+  Backbone bb_;
+  std::unique_ptr<Prefetcher> pf_;
+  std::deque<std::vector<Prefetcher::Ticket>> pending_;  // tickets for steps [cur, cur + lookahead]
+  std::vector<float> e_;
+  double seconds_ = 0, wait_s_ = 0;
+  size_t steps_ = 0;
+};
+
+// Runs the configurations in lockstep, one decode step each in turn (the order rotating
+// every step), so drift of the shared host hits them alike; each run times only its own
+// steps. Every step is self-contained at lookahead 0 (its prefetches are submitted and
+// consumed inside it), so runs do not overlap each other's work.
+std::vector<OverlapResult> run_interleaved(const BenchMemoryOpts& o, std::vector<DecodeRun*> runs) {
+  for (DecodeRun* r : runs) r->warm();
+  const size_t begin = o.warm_steps, timed_from = o.warm_steps + o.warmup_steps, total = timed_from + o.steps;
+  const size_t n = runs.size();
+  for (size_t st = begin; st < total; ++st) {
+    if (st == timed_from)
+      for (DecodeRun* r : runs) r->start_timing();
+    for (size_t k = 0; k < n; ++k) runs[(st + k) % n]->step(st, st >= timed_from);
+  }
+  std::vector<OverlapResult> out;
+  for (DecodeRun* r : runs) out.push_back(r->result());
+  return out;
 }
 
 Json overlap_json(const OverlapResult& r) {
   Json j;
   j["tokens_per_s"] = r.tokens_per_s;
   j["seconds"] = r.seconds;
+  j["row_wait_s"] = r.row_wait_s;
   if (r.hit_rate >= 0) j["hit_rate"] = r.hit_rate;
   return j;
 }
@@ -403,12 +481,16 @@ void add_bench_memory(CLI::App& bench) {
   c->add_option("--dtype", o->dtype, "Dtype of the SSD tables: f32, bf16, fp8, int8")->capture_default_str();
   c->add_option("--batch", o->batch, "Sequences decoded together (tokens per step)")->capture_default_str();
   c->add_option("--steps", o->steps, "Timed decode steps")->capture_default_str();
-  c->add_option("--warmup-steps", o->warmup_steps, "Untimed steps first (caches fill)")->capture_default_str();
+  c->add_option("--warm-steps", o->warm_steps, "Untimed gather-only steps first (caches fill from the stream)")
+      ->capture_default_str();
+  c->add_option("--warmup-steps", o->warmup_steps, "Untimed decode steps after those (compute and gathers)")
+      ->capture_default_str();
   c->add_option("--rounds", o->rounds, "Overlap rounds; ratios are per round, median reported")->capture_default_str();
   c->add_option("--lookahead", o->lookahead, "Steps of ids known ahead (0 = decode: ids known at step start)")->capture_default_str();
   c->add_option("--hidden", o->hidden, "Stand-in backbone hidden size")->capture_default_str();
   c->add_option("--ffn", o->ffn, "Stand-in backbone FFN size")->capture_default_str();
   c->add_option("--layers", o->layers, "Stand-in backbone layers (must cover the config's layer_ids)")->capture_default_str();
+  c->add_option("--prefetch-threads", o->prefetch_threads, "Prefetcher worker threads")->capture_default_str();
   c->add_option("--cache-mb", o->cache_mb, "Hot-row cache budget in MB, all layers together")->capture_default_str();
   c->add_option("--sweep-mb", o->sweep_mb, "Comma list of cache sizes (MB) for the hit-rate/throughput sweep; empty: none")->capture_default_str();
   c->add_option("--policy", o->policy, "Cache policy: tinylfu or lru")->capture_default_str();
@@ -498,34 +580,39 @@ void add_bench_memory(CLI::App& bench) {
       ov["cache_mb"] = opt.cache_mb;
       ov["policy"] = opt.policy;
       ov["lookahead"] = opt.lookahead;
-      // Each round runs every mode back to back; a ratio is taken within a round (same
-      // machine state) and the median over rounds is reported (the host drifts).
-      std::vector<double> r_full, r_nopf, r_nocache, hit;
-      OverlapResult ram, full, nopf, nocache;
+      // Each round runs every mode in lockstep (run_interleaved); a ratio is taken within a
+      // round and the median over rounds is reported.
+      // The reference: all tables in RAM (loaded once), gathered inline as the issue
+      // defines it; also RAM with the prefetcher, the stronger reference.
+      std::vector<std::shared_ptr<RowStore>> ram_stores;
+      for (auto& t : tables) ram_stores.push_back(std::shared_ptr<RowStore>(RamStore::load(t)));
+      const uint32_t dim = infos[0].dim;
+      BackboneWeights bw(opt.hidden, opt.ffn, static_cast<int>(infos[0].head_rows.size() * dim));
+      std::vector<double> r_full, r_nopf, r_nocache, r_vs_rampf, hit;
+      OverlapResult ram, rampf, full, nopf, nocache;
       Json rounds = Json::array();
       for (int round = 0; round < std::max(1, opt.rounds); ++round) {
-        {
-          std::vector<std::shared_ptr<RowStore>> v;  // 1. all in RAM, gathers inline (the reference)
-          for (auto& t : tables) v.push_back(std::shared_ptr<RowStore>(RamStore::load(t)));
-          ram = run_overlap(opt, s, v, engram_at, false, {});
-        }
-        // (Stores are built before each call: argument evaluation order would otherwise
-        // decide whether run_overlap sees the caches.)
-        std::vector<RowCache*> caches;
-        auto full_stores = cached(opt.cache_mb, caches);
-        full = run_overlap(opt, s, full_stores, engram_at, true, caches);
-        caches.clear();
-        auto nopf_stores = cached(opt.cache_mb, caches);
-        nopf = run_overlap(opt, s, nopf_stores, engram_at, false, caches);
+        // Fresh stores and caches each round: every cached run starts cold and warms on the
+        // same stream prefix.
+        std::vector<RowCache*> c_full, c_nopf;
+        auto s_full = cached(opt.cache_mb, c_full), s_nopf = cached(opt.cache_mb, c_nopf);
         std::vector<std::shared_ptr<RowStore>> bare;
         for (auto& t : tables) bare.push_back(std::shared_ptr<RowStore>(UringStore::open(t, uring_opts())));
-        nocache = run_overlap(opt, s, bare, engram_at, true, {});
+        DecodeRun d_ram(opt, s, bw, ram_stores, engram_at, false, {});
+        DecodeRun d_rampf(opt, s, bw, ram_stores, engram_at, true, {});
+        DecodeRun d_full(opt, s, bw, s_full, engram_at, true, c_full);
+        DecodeRun d_nopf(opt, s, bw, s_nopf, engram_at, false, c_nopf);
+        DecodeRun d_nocache(opt, s, bw, bare, engram_at, true, {});
+        auto res = run_interleaved(opt, {&d_ram, &d_rampf, &d_full, &d_nopf, &d_nocache});
+        ram = res[0], rampf = res[1], full = res[2], nopf = res[3], nocache = res[4];
         r_full.push_back(full.tokens_per_s / ram.tokens_per_s);
         r_nopf.push_back(nopf.tokens_per_s / ram.tokens_per_s);
         r_nocache.push_back(nocache.tokens_per_s / ram.tokens_per_s);
+        r_vs_rampf.push_back(full.tokens_per_s / rampf.tokens_per_s);
         hit.push_back(full.hit_rate);
         Json rj;
         rj["ram"] = overlap_json(ram);
+        rj["ram_prefetch"] = overlap_json(rampf);
         rj["ssd_cache_prefetch"] = overlap_json(full);
         rj["ssd_cache_no_prefetch"] = overlap_json(nopf);
         rj["ssd_prefetch_no_cache"] = overlap_json(nocache);
@@ -533,21 +620,22 @@ void add_bench_memory(CLI::App& bench) {
       }
       ov["rounds"] = rounds;
       ov["ram"] = overlap_json(ram);  // last round, for the summary line
+      ov["ram_prefetch"] = overlap_json(rampf);
       ov["ssd_cache_prefetch"] = overlap_json(full);
       ov["ssd_cache_no_prefetch"] = overlap_json(nopf);
       ov["ssd_prefetch_no_cache"] = overlap_json(nocache);
       out["overlap_throughput_ratio"] = median(r_full);
+      out["overlap_ratio_vs_ram_prefetch"] = median(r_vs_rampf);
       out["overlap_ratio_no_prefetch"] = median(r_nopf);
       out["overlap_ratio_no_cache"] = median(r_nocache);
       out["overlap_hit_rate"] = median(hit);
-      // Sweep for the plot: hit rate and throughput ratio against cache size.
+      // Sweep for the plot: per cache size, LRU and TinyLFU (SSD + cache + prefetch)
+      // interleaved with the all-in-RAM reference; hit rate and throughput ratio.
       Json sweep = Json::array();
       std::string csv = "cache_mb,policy,hit_rate,tokens_per_s,ratio_vs_ram\n";
       for (double mb : parse_list(opt.sweep_mb)) {
-        for (CachePolicy p : {CachePolicy::kLru, CachePolicy::kTinyLfu}) {
-          BenchMemoryOpts o2 = opt;
-          o2.policy = cache_policy_name(p);
-          std::vector<RowCache*> cs;
+        std::vector<RowCache*> c_lru, c_tl;
+        auto mk = [&](CachePolicy p, std::vector<RowCache*>& cs) {
           std::vector<std::shared_ptr<RowStore>> v;
           for (auto& t : tables) {
             RowCache::Options co;
@@ -557,17 +645,27 @@ void add_bench_memory(CLI::App& bench) {
             cs.push_back(&st->cache());
             v.push_back(st);
           }
-          OverlapResult r = run_overlap(o2, s, v, engram_at, true, cs);
+          return v;
+        };
+        auto s_lru = mk(CachePolicy::kLru, c_lru), s_tl = mk(CachePolicy::kTinyLfu, c_tl);
+        DecodeRun d_ram(opt, s, bw, ram_stores, engram_at, false, {});
+        DecodeRun d_lru(opt, s, bw, s_lru, engram_at, true, c_lru);
+        DecodeRun d_tl(opt, s, bw, s_tl, engram_at, true, c_tl);
+        auto res = run_interleaved(opt, {&d_ram, &d_lru, &d_tl});
+        for (int k = 1; k <= 2; ++k) {
+          const std::string pol = cache_policy_name(k == 1 ? CachePolicy::kLru : CachePolicy::kTinyLfu);
+          const OverlapResult& r = res[k];
           Json j;
           j["cache_mb"] = mb;
-          j["policy"] = cache_policy_name(p);
+          j["policy"] = pol;
           j["hit_rate"] = r.hit_rate;
           j["tokens_per_s"] = r.tokens_per_s;
-          j["ratio_vs_ram"] = r.tokens_per_s / ram.tokens_per_s;
+          j["ratio_vs_ram"] = r.tokens_per_s / res[0].tokens_per_s;
+          j["row_wait_s"] = r.row_wait_s;
           sweep.push_back(j);
           char line[160];
-          std::snprintf(line, sizeof line, "%g,%s,%.6f,%.3f,%.6f\n", mb, cache_policy_name(p).c_str(), r.hit_rate,
-                        r.tokens_per_s, r.tokens_per_s / ram.tokens_per_s);
+          std::snprintf(line, sizeof line, "%g,%s,%.6f,%.3f,%.6f\n", mb, pol.c_str(), r.hit_rate, r.tokens_per_s,
+                        r.tokens_per_s / res[0].tokens_per_s);
           csv += line;
         }
       }
