@@ -133,6 +133,21 @@ void BM_DecodeFp8Row(benchmark::State& st) {
 }
 BENCHMARK(BM_DecodeFp8Row);
 
+// Decoding consecutive rows of the random fp8 table (no random access): separates decode
+// cost from gather latency. Arg: rows per call (output 1 KiB per row).
+void BM_DecodeFp8Rows(benchmark::State& st) {
+  RamStore& s = table(RowDtype::kFp8E4m3);
+  const size_t n = static_cast<size_t>(st.range(0));
+  std::vector<float> out(n * 256);
+  const TableInfo& t = s.info();
+  for (auto _ : st) {
+    for (size_t i = 0; i < n; ++i) decode_row(t.dtype, t.dim, s.data() + t.row_data_offset(i), out.data() + i * 256);
+    benchmark::DoNotOptimize(out.data());
+  }
+  st.SetItemsProcessed(st.iterations() * n);
+}
+BENCHMARK(BM_DecodeFp8Rows)->Arg(64)->Arg(4096);
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "core/error.h"
 #include "core/progress.h"
@@ -60,9 +61,20 @@ void RamStore::gather(std::span<const uint64_t> ids, float* out) {
       std::memcpy(out + i * t.dim, addr(ids[i]), rb);
     }
   } else {
-    for (size_t i = 0; i < n; ++i) {
-      if (i + ahead < n) prefetch(ids[i + ahead]);
-      decode_row(t.dtype, t.dim, addr(ids[i]), out + i * t.dim);
+    // Copy, then decode, per chunk of rows: the raw rows go (with the prefetch stream
+    // running across chunks) into a small cache-resident buffer and are decoded from
+    // there. Decoding straight from the prefetched table rows ran at ~0.2 of the raw copy
+    // rate (measured, fp8): the decode work between loads starved the memory pipeline.
+    constexpr size_t kChunk = 32;
+    thread_local std::vector<uint8_t> buf;
+    buf.resize(kChunk * rb);
+    for (size_t c = 0; c < n; c += kChunk) {
+      const size_t m = std::min(kChunk, n - c);
+      for (size_t i = c; i < c + m; ++i) {
+        if (i + ahead < n) prefetch(ids[i + ahead]);
+        std::memcpy(buf.data() + (i - c) * rb, addr(ids[i]), rb);
+      }
+      decode_rows(t.dtype, t.dim, buf.data(), rb, m, out + c * t.dim);
     }
   }
 }
