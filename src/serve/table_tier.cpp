@@ -1,5 +1,7 @@
 #include "serve/table_tier.h"
 
+#include <cstdio>
+
 #include <sys/stat.h>
 
 #include "core/error.h"
@@ -61,9 +63,10 @@ TableTier::TableTier(model::Transformer& m, const std::string& checkpoint, const
       if (!UringStore::available())
         throw Error("--tables ssd needs io_uring, which this kernel or build does not offer\n---> HINT: use --tables mmap");
       std::shared_ptr<RowStore> direct = UringStore::open(file);
+      if (!(opt.cache_mb >= 0)) throw Error("--cache-mb must be >= 0, got " + std::to_string(opt.cache_mb));
       if (opt.cache_mb > 0) {
         RowCache::Options co;
-        co.budget_bytes = opt.cache_mb << 20;
+        co.budget_bytes = static_cast<size_t>(opt.cache_mb * 1048576.0);
         co.row_bytes = file->info().row_bytes;
         auto cached = std::make_shared<CachedStore>(direct, co);
         I.caches.push_back(cached.get());
@@ -123,7 +126,11 @@ std::string TableTier::describe() const {
   const Impl& I = *impl_;
   if (I.stores.empty()) return "tables in the model (RAM)";
   std::string s = "tables: " + I.stores[0]->kind();
-  if (I.opt.kind == "ssd") s += ", cache " + std::to_string(I.opt.cache_mb) + " MB";
+  if (I.opt.kind == "ssd") {
+    char mb[32];
+    std::snprintf(mb, sizeof mb, "%g", I.opt.cache_mb);
+    s += std::string(", cache ") + mb + " MB";
+  }
   s += I.prefetcher ? ", prefetch on" : ", prefetch off";
   return s;
 }

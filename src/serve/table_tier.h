@@ -17,7 +17,7 @@ namespace engram::serve {
 
 struct TierOptions {
   std::string kind = "model";  // model (the checkpoint's own tensor) | ram | mmap | ssd
-  size_t cache_mb = 256;       // hot-row cache in front of the ssd store (0: none)
+  double cache_mb = 256;       // hot-row cache in front of the ssd store, MB (0: none)
   bool prefetch = true;        // false: gather synchronously when the layer is reached
   size_t prefetch_mb = 64;     // staging memory of in-flight gathers
 };

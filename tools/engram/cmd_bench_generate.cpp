@@ -1,12 +1,17 @@
 // `engram bench generate`: prefill and decode speed with the Engram tables in RAM against
 // the SSD tier (io_uring direct reads behind a hot-row cache, with and without prefetch),
 // alternating the configurations in each round so that all are measured side by side;
-// medians over rounds, and ratios against RAM.
+// medians over rounds, and ratios against RAM. By default every sequence of the batch gets
+// its own prompt (distinct lines of --prompts-from) and tokens are sampled (temperature,
+// fixed seed): identical greedy sequences would share every row and flatter the cache.
 #include <algorithm>
 #include <cstdio>
 
 #include "commands.h"
+#include "core/error.h"
+#include "core/file.h"
 #include "core/json_util.h"
+#include "core/paths.h"
 #include "serve/generator.h"
 
 namespace engram::cli {
@@ -20,16 +25,19 @@ double median(std::vector<double> v) {
 
 void add_bench_generate(CLI::App& bench) {
   struct Flags {
-    std::string checkpoint, tokenizer, prompt = "And it came to pass, when the children of Israel";
+    std::string checkpoint, tokenizer, prompt, prompts_from;
     int64_t batch = 4, max_tokens = 64, rounds = 5;
-    size_t cache_mb = 1;
-    bool json = false;
+    double cache_mb = 1;
+    bool json = false, greedy = false;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* c = bench.add_subcommand("generate", "Prefill/decode tokens/s: tables in RAM vs SSD tier (cache, prefetch)");
   c->add_option("--checkpoint", f->checkpoint, "checkpoint of a model with Engram layers")->required();
   c->add_option("--tokenizer", f->tokenizer, "tokenizer.json (default: the cache path)");
-  c->add_option("--prompt", f->prompt, "prompt (each of the batch's sequences uses it)")->capture_default_str();
+  c->add_option("--prompt", f->prompt, "one prompt for every sequence (default: distinct lines of --prompts-from)");
+  c->add_option("--prompts-from", f->prompts_from,
+                "text file whose lines (evenly spaced, first 60 bytes) prompt the sequences (default: the KJV corpus)");
+  c->add_flag("--greedy", f->greedy, "greedy decoding (default: temperature 0.8, seed 7; same tokens in every tier)");
   c->add_option("--batch", f->batch, "sequences decoded together")->capture_default_str();
   c->add_option("--max-tokens", f->max_tokens, "tokens generated per sequence")->capture_default_str();
   c->add_option("--rounds", f->rounds, "rounds; each runs every configuration once")->capture_default_str();
@@ -56,9 +64,31 @@ void add_bench_generate(CLI::App& bench) {
       c.tier.cache_mb = f->cache_mb;
       c.gen = std::make_unique<serve::Generator>(f->checkpoint, f->tokenizer, c.tier);
     }
-    std::vector<std::string> prompts(f->batch, f->prompt);
+    std::vector<std::string> prompts;
+    if (!f->prompt.empty()) {
+      prompts.assign(f->batch, f->prompt);
+    } else {
+      const std::string path = f->prompts_from.empty() ? cache_dir() + "/corpora/kjv.txt" : f->prompts_from;
+      std::vector<std::string> lines;
+      const std::string text = read_file(path);
+      size_t at = 0;
+      while (at < text.size()) {
+        size_t nl = text.find('\n', at);
+        if (nl == std::string::npos) nl = text.size();
+        if (nl - at >= 20) lines.push_back(text.substr(at, std::min<size_t>(60, nl - at)));
+        at = nl + 1;
+      }
+      if (static_cast<int64_t>(lines.size()) < f->batch)
+        throw Error(path + ": " + std::to_string(lines.size()) + " lines of 20+ bytes, need --batch " +
+                    std::to_string(f->batch) + " prompts");
+      for (int64_t b = 0; b < f->batch; ++b) prompts.push_back(lines[lines.size() * b / f->batch]);
+    }
     serve::SampleOptions so;
-    so.greedy = true;  // identical work in every configuration
+    // Same options and seed in every configuration: the tiers return identical rows, so
+    // every configuration generates the same tokens (tests/serve EveryTier).
+    so.greedy = f->greedy;
+    so.temperature = 0.8f;
+    so.seed = 7;
     int64_t ptoks = 0, gtoks = 0;
     for (int64_t r = 0; r <= f->rounds; ++r)  // round 0 warms caches and is not counted
       for (auto& c : cfgs) {
