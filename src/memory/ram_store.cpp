@@ -3,6 +3,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -65,13 +66,17 @@ void RamStore::gather(std::span<const uint64_t> ids, float* out) {
     // running across chunks) into a small cache-resident buffer and are decoded from
     // there. Decoding straight from the prefetched table rows ran at ~0.2 of the raw copy
     // rate (measured, fp8): the decode work between loads starved the memory pipeline.
-    constexpr size_t kChunk = 32;
+    // The prefetch distance covers a whole chunk, so the next chunk's rows are in flight
+    // while this one decodes.
+    constexpr size_t kChunk = 32;  // 16 with a distance of 32 measured slower (0.72 vs 0.76-0.79 of the ceiling)
+    const size_t dist = std::max(ahead, kChunk);
+    for (size_t i = std::min(ahead, n); i < std::min(dist, n); ++i) prefetch(ids[i]);
     thread_local std::vector<uint8_t> buf;
     buf.resize(kChunk * rb);
     for (size_t c = 0; c < n; c += kChunk) {
       const size_t m = std::min(kChunk, n - c);
       for (size_t i = c; i < c + m; ++i) {
-        if (i + ahead < n) prefetch(ids[i + ahead]);
+        if (i + dist < n) prefetch(ids[i + dist]);
         std::memcpy(buf.data() + (i - c) * rb, addr(ids[i]), rb);
       }
       decode_rows(t.dtype, t.dim, buf.data(), rb, m, out + c * t.dim);
