@@ -59,6 +59,7 @@ struct BenchMemoryOpts {
   uint64_t ram_rows = 4'000'000;  // rows of each RAM table (f32 D=64: 1 GB; fp8 D=256: 1.06 GB)
   uint64_t gathers = 2'000'000;   // ids per repetition
   std::string id_dist = "uniform";  // uniform | zipf
+  uint64_t gather_batch = 4096;     // ids per gather call (decoded output: batch x dim floats)
   // SSD
   double ssd_table_gb = 2.0;  // total size of the Engram tables on SSD (both layers)
   unsigned qd = 32;
@@ -175,7 +176,7 @@ Json bench_ram(const BenchMemoryOpts& o, const std::string& dir) {
     auto store = RamStore::load(tf);
     const TableInfo& t = store->info();
     auto ids = make_ids(t.n_rows, o.gathers, o.id_dist, 7);
-    const size_t batch = 4096;
+    const size_t batch = o.gather_batch;
     std::vector<std::vector<float>> f32(o.threads, std::vector<float>(batch * t.dim));
     std::vector<std::vector<uint8_t>> raw(o.threads, std::vector<uint8_t>(batch * t.row_bytes));
     auto run_gather = [&](std::span<const uint64_t> s, unsigned ti) {
@@ -475,6 +476,8 @@ void add_bench_memory(CLI::App& bench) {
   c->add_option("--threads", o->threads, "Gather threads for the RAM part")->capture_default_str();
   c->add_option("--ram-rows", o->ram_rows, "Rows of each RAM table (f32 D=64 and fp8 D=256)")->capture_default_str();
   c->add_option("--gathers", o->gathers, "Row ids gathered per RAM repetition")->capture_default_str();
+  c->add_option("--gather-batch", o->gather_batch, "RAM part: ids per gather call (a decode step gathers batch x columns)")
+      ->capture_default_str();
   c->add_option("--id-dist", o->id_dist, "RAM id distribution: uniform or zipf")->capture_default_str();
   c->add_option("--ssd-table-gb", o->ssd_table_gb, "Total GB of the SSD Engram tables (both layers)")->capture_default_str();
   c->add_option("--qd", o->qd, "io_uring queue depth (store and raw device rate)")->capture_default_str();
