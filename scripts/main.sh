@@ -5,7 +5,7 @@
 # generate a sample from each, and write the loss curves and a gate heatmap into an output
 # folder named at the end.
 #
-#   bash scripts/main.sh            # full run (about 10-15 minutes on 2 cores)
+#   bash scripts/main.sh            # full run (about 15 minutes on 2 cores after set-up and build)
 #   bash scripts/main.sh --quick    # smoke test (a minute or two; CI runs it)
 #   bash scripts/main.sh --out DIR  # choose the output folder
 set -euo pipefail
