@@ -5,7 +5,7 @@
 //     software prefetch of the rows a few positions ahead;
 //   - ONE SGEMM for all projections: e [R, E] x W_kv^T, W_kv = [value_proj.weight;
 //     key_projs.0.weight; ...] packed as [(M+1)*d, E], so kv [R, (M+1)*d] holds v then the
-//     M keys;
+//     M keys (or, opt-in, the same product in the AVX-512 BF16 GEMM: ProjDtype below);
 //   - one fused pass per row for norm1/norm2/gate/scale/conv-norm;
 //   - one fused pass for conv + SiLU + residual.
 // Backward mirrors it: fused conv/SiLU backward, one fused per-row pass back to d(kv) and
