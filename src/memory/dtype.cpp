@@ -242,9 +242,6 @@ void decode_row(RowDtype dt, uint32_t dim, const uint8_t* __restrict raw, float*
         return;
       }
 #endif
-      // Rows far bigger than the cache lines they came from (1 KiB out per 264 B in): with
-      // an aligned destination, streaming stores skip the read-for-ownership of out.
-      [[maybe_unused]] const bool stream = (reinterpret_cast<uintptr_t>(out) & 63) == 0;
       for (uint32_t g = 0; g < dim / 32; ++g) {
         const uint8_t* q = raw + g * 32;
         float* o = out + g * 32;
@@ -270,9 +267,7 @@ void decode_row(RowDtype dt, uint32_t dim, const uint8_t* __restrict raw, float*
               __m512i sub = _mm512_or_si512(_mm512_castps_si512(subf), sign);
               __mmask16 is_normal = _mm512_cmpge_epu32_mask(mag, _mm512_set1_epi32(8));
               __m512i v = _mm512_mask_blend_epi32(is_normal, sub, normal);
-              const __m512 val = _mm512_mul_ps(_mm512_castsi512_ps(v), vsc);
-              if (stream) _mm512_stream_ps(o + 16 * half, val);
-              else _mm512_storeu_ps(o + 16 * half, val);
+              _mm512_storeu_ps(o + 16 * half, _mm512_mul_ps(_mm512_castsi512_ps(v), vsc));
             }
             continue;
           }
