@@ -46,4 +46,14 @@ void CachedStore::gather(std::span<const uint64_t> ids, float* out) {
   decode_rows(t.dtype, t.dim, raw.data(), t.row_bytes, ids.size(), out);
 }
 
+void CachedStore::scatter(std::span<const uint64_t> ids, const float* rows) {
+  inner_->scatter(ids, rows);  // validates ids and writability before anything changes
+  const TableInfo& t = inner_->info();
+  std::vector<uint8_t> raw(t.row_bytes);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    encode_row(t.dtype, rows + i * t.dim, t.dim, raw.data());
+    cache_.update(ids[i], raw.data());
+  }
+}
+
 }  // namespace engram

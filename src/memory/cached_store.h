@@ -3,6 +3,8 @@
 // inner store in one batch (so the SSD sees a deep queue), offers them to the cache, and
 // decodes. Rows enter the cache only from the inner store's verified reads.
 // Ownership: shares the inner store; owns the cache.
+// Writes go through to the inner store and then overwrite the rows the cache holds, so a
+// later gather never sees a stale row.
 // Thread safety: gathers may run concurrently (the cache and inner store are thread-safe).
 // Failure: errors of the inner store propagate unchanged; nothing is cached from a
 // failed batch.
@@ -23,6 +25,8 @@ class CachedStore : public RowStore {
   std::string kind() const override { return "cached(" + inner_->kind() + ")"; }
   void gather(std::span<const uint64_t> ids, float* out) override;
   void gather_raw(std::span<const uint64_t> ids, uint8_t* out) override;
+  void scatter(std::span<const uint64_t> ids, const float* rows) override;
+  void flush() override { inner_->flush(); }
   RowCache& cache() { return cache_; }
   RowStore& inner() { return *inner_; }
 

@@ -26,6 +26,9 @@ class MmapStore : public RowStore {
   std::string kind() const override { return "mmap"; }
   void gather(std::span<const uint64_t> ids, float* out) override;
   void gather_raw(std::span<const uint64_t> ids, uint8_t* out) override;
+  // Writes through the file (the shared mapping sees the new bytes).
+  void scatter(std::span<const uint64_t> ids, const float* rows) override { table_->write_rows(ids, rows); }
+  void flush() override { table_->flush(); }
 
  private:
   MmapStore() = default;
@@ -43,6 +46,8 @@ class PreadStore : public RowStore {
   std::string kind() const override { return "pread"; }
   void gather(std::span<const uint64_t> ids, float* out) override;
   void gather_raw(std::span<const uint64_t> ids, uint8_t* out) override;
+  void scatter(std::span<const uint64_t> ids, const float* rows) override { table_->write_rows(ids, rows); }
+  void flush() override { table_->flush(); }
 
  private:
   void gather_any(std::span<const uint64_t> ids, float* out_f32, uint8_t* out_raw);

@@ -16,15 +16,22 @@ static std::string read_error(const std::string& name, uint64_t off, size_t n, c
   return name + ": read of " + std::to_string(n) + " bytes at offset " + std::to_string(off) + " failed: " + why;
 }
 
-std::unique_ptr<PosixFile> PosixFile::open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+void RandomAccessFile::write(uint64_t offset, size_t n, const void*) {
+  throw Error(name() + ": write of " + std::to_string(n) + " bytes at offset " + std::to_string(offset) +
+              " refused: the file is open read-only");
+}
+
+void RandomAccessFile::sync() { throw Error(name() + ": sync refused: the file is open read-only"); }
+
+std::unique_ptr<PosixFile> PosixFile::open(const std::string& path, bool writable) {
+  int fd = ::open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
   if (fd < 0) throw Error("cannot open '" + path + "': " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
     throw Error("'" + path + "' is not a regular file");
   }
-  return std::unique_ptr<PosixFile>(new PosixFile(path, fd, static_cast<uint64_t>(st.st_size)));
+  return std::unique_ptr<PosixFile>(new PosixFile(path, fd, static_cast<uint64_t>(st.st_size), writable));
 }
 
 PosixFile::~PosixFile() { ::close(fd_); }
@@ -41,6 +48,28 @@ void PosixFile::read(uint64_t offset, size_t n, void* dst) const {
     if (r == 0) throw Error(read_error(path_, offset, n, "unexpected end of file (file shrank?)"));
     done += static_cast<size_t>(r);
   }
+}
+
+void PosixFile::write(uint64_t offset, size_t n, const void* src) {
+  auto fail = [&](const std::string& why) {
+    return Error(path_ + ": write of " + std::to_string(n) + " bytes at offset " + std::to_string(offset) +
+                 " failed: " + why);
+  };
+  if (!writable_) throw fail("the file is open read-only");
+  if (offset > size_ || n > size_ - offset) throw fail("past the end of the " + std::to_string(size_) + "-byte file");
+  const auto* p = static_cast<const char*>(src);
+  size_t done = 0;
+  while (done < n) {
+    ssize_t r = ::pwrite(fd_, p + done, n - done, static_cast<off_t>(offset + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) throw fail(r < 0 ? std::strerror(errno) : "no progress");
+    done += static_cast<size_t>(r);
+  }
+}
+
+void PosixFile::sync() {
+  if (!writable_) throw Error(path_ + ": sync refused: the file is open read-only");
+  if (::fdatasync(fd_) != 0) throw Error(path_ + ": fdatasync failed: " + std::strerror(errno));
 }
 
 void PosixFile::drop_cache() const { ::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED); }

@@ -2,9 +2,13 @@
 // every block verified against its CRC while loading. Gathers are batched loops with
 // software prefetch a fixed distance ahead, the fast path of the RAM tier.
 // Ownership: owns the mapping; keeps the TableFile alive for its info.
-// Thread safety: immutable after load; gathers may run concurrently.
+// Writable (table opened writable): scatter patches the RAM copy and marks blocks dirty;
+// flush writes the dirty blocks and the checksums back to the file.
+// Thread safety: gathers may run concurrently; scatter/flush are exclusive.
 // Failure: load throws on I/O errors or a bad block; gathers throw on ids >= n_rows.
 #pragma once
+
+#include <vector>
 
 #include "memory/row_store.h"
 
@@ -26,6 +30,8 @@ class RamStore : public RowStore {
   std::string kind() const override { return "ram"; }
   void gather(std::span<const uint64_t> ids, float* out) override;
   void gather_raw(std::span<const uint64_t> ids, uint8_t* out) override;
+  void scatter(std::span<const uint64_t> ids, const float* rows) override;
+  void flush() override;
   // The data region (blocks as on disk), for a ceiling benchmark over the same bytes.
   const uint8_t* data() const { return data_; }
 
@@ -35,6 +41,7 @@ class RamStore : public RowStore {
   Options opt_;
   uint8_t* data_ = nullptr;
   size_t map_bytes_ = 0;
+  std::vector<uint64_t> dirty_;  // bit per block written since the last flush
 };
 
 }  // namespace engram

@@ -196,6 +196,15 @@ void RowCache::insert(uint64_t id, const uint8_t* row) {
   if (s != kNone) std::memcpy(sh.rows.data() + size_t{s} * sh.row_bytes, row, sh.row_bytes);
 }
 
+bool RowCache::update(uint64_t id, const uint8_t* row) {
+  Shard& sh = shard_for(id);
+  std::lock_guard<std::mutex> lk(sh.mu);
+  auto it = sh.map.find(id);
+  if (it == sh.map.end()) return false;
+  std::memcpy(sh.rows.data() + size_t{it->second} * sh.row_bytes, row, sh.row_bytes);
+  return true;
+}
+
 size_t RowCache::capacity_rows() const { return shards_.size() * shards_[0]->capacity; }
 size_t RowCache::bytes_reserved() const { return capacity_rows() * opt_.row_bytes; }
 

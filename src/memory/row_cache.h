@@ -42,6 +42,9 @@ class RowCache {
   // Offers a row fetched after a miss; the policy may decline it. A row already present
   // is left as is.
   void insert(uint64_t id, const uint8_t* row);
+  // Overwrites the row if it is cached (a write-through store keeping the cache coherent);
+  // counts nothing and changes no policy state. Returns whether it was cached.
+  bool update(uint64_t id, const uint8_t* row);
 
   size_t capacity_rows() const;
   size_t bytes_reserved() const;  // row storage held: never above budget_bytes

@@ -38,6 +38,15 @@ void emit_block_rows(const TableInfo& info, const BlockPlan& plan, size_t k, con
   }
 }
 
+void check_scatter_ids(const TableFile& table, std::span<const uint64_t> ids) {
+  if (!table.writable()) throw Error(table.path() + ": rows cannot be written: the table is open read-only");
+  table.check_row_ids(ids);
+  std::vector<uint64_t> sorted(ids.begin(), ids.end());
+  std::sort(sorted.begin(), sorted.end());
+  if (auto d = std::adjacent_find(sorted.begin(), sorted.end()); d != sorted.end())
+    throw Error(table.path() + ": row id " + std::to_string(*d) + " appears twice in one write");
+}
+
 void to_global_row_ids(const TableInfo& info, std::span<const int64_t> hashed, std::vector<uint64_t>& out) {
   const size_t h = info.head_rows.size();
   if (hashed.size() % h != 0)

@@ -3,7 +3,12 @@
 // writes dense float32 rows [n, dim] or the raw stored rows [n, row_bytes] (for a GPU or
 // another process to decode later). One virtual call per batch; the per-row loops are
 // plain code inside each store.
-// Thread safety: every store's gather/gather_raw may be called from many threads at once.
+// Training writes rows back through the same seam: scatter() on a store whose table was
+// opened writable rewrites rows, later gathers see them, and flush() makes the file whole
+// (blocks and checksums) and durable. RAM keeps its copy and writes dirty blocks back at
+// flush; the file stores write through; a cache updates the rows it holds.
+// Thread safety: every store's gather/gather_raw may be called from many threads at once;
+// scatter and flush must not overlap any other call on the same store.
 // Failure: an id >= n_rows, a checksum mismatch or an I/O error throws engram::Error
 // naming the file and the id/block; the output is then unspecified and must not be used.
 #pragma once
@@ -28,6 +33,11 @@ class RowStore {
   virtual void gather(std::span<const uint64_t> ids, float* out) = 0;
   // out: [ids.size(), info().row_bytes] bytes, the rows exactly as stored.
   virtual void gather_raw(std::span<const uint64_t> ids, uint8_t* out) = 0;
+  // rows: [ids.size(), dim] f32, encoded to the table dtype. Ids distinct and < n_rows.
+  // Throws engram::Error on a read-only table, naming it.
+  virtual void scatter(std::span<const uint64_t> ids, const float* rows) = 0;
+  // Writes back what scatter left in memory, the checksums, and fdatasyncs the file.
+  virtual void flush() = 0;
 };
 
 // Groups a batch of ids by block, for stores that read whole blocks: blocks[k] is the
@@ -44,6 +54,10 @@ struct BlockPlan {
 // block: block_bytes bytes of block `blocks[k]`; out_f32 or out_raw (one is null).
 void emit_block_rows(const TableInfo& info, const BlockPlan& plan, size_t k, const uint8_t* block,
                      std::span<const uint64_t> ids, float* out_f32, uint8_t* out_raw);
+
+// The checks every scatter makes before it writes anything: the table is writable, each id
+// is < n_rows and no id appears twice. Throws engram::Error naming the table and the id.
+void check_scatter_ids(const TableFile& table, std::span<const uint64_t> ids);
 
 // Turns hasher output (per-head row values, [n_tokens, n_heads] row-major, head h's value
 // in [0, head_rows[h])) into global row ids (head offset + value). Throws engram::Error

@@ -6,11 +6,12 @@
 
 #include "core/error.h"
 #include "core/progress.h"
+#include "memory/row_store.h"
 
 namespace engram {
 
 std::shared_ptr<TableFile> TableFile::open(const std::string& path, const TableOpenOptions& opt) {
-  return open(PosixFile::open(path), opt);
+  return open(PosixFile::open(path, opt.writable), opt);
 }
 
 std::shared_ptr<TableFile> TableFile::open(std::unique_ptr<RandomAccessFile> file, const TableOpenOptions& opt) {
@@ -63,6 +64,41 @@ void TableFile::check_row_ids(std::span<const uint64_t> ids) const {
     if (ids[i] >= n)
       throw Error(info_.path + ": row id " + std::to_string(ids[i]) + " at position " + std::to_string(i) +
                   " is out of range (the table has " + std::to_string(n) + " rows)");
+}
+
+void TableFile::write_rows(std::span<const uint64_t> ids, const float* rows) {
+  check_scatter_ids(*this, ids);
+  BlockPlan plan;
+  plan.build(info_, ids);
+  std::vector<uint8_t> buf(info_.block_bytes);
+  const uint64_t rpb = info_.rows_per_block;
+  for (size_t k = 0; k < plan.blocks.size(); ++k) {
+    const uint64_t b = plan.blocks[k];
+    file_->read(info_.block_file_offset(b), info_.block_bytes, buf.data());
+    check_block(b, buf.data());
+    for (uint32_t i = plan.start[k]; i < plan.start[k + 1]; ++i) {
+      const uint32_t pos = plan.order[i];
+      encode_row(info_.dtype, rows + size_t{pos} * info_.dim, info_.dim, buf.data() + (ids[pos] % rpb) * info_.row_bytes);
+    }
+    write_block(b, buf.data());
+  }
+}
+
+void TableFile::write_block(uint64_t block, const uint8_t* data) {
+  if (!writable()) throw Error(info_.path + ": block cannot be written: the table is open read-only");
+  ENGRAM_CHECK(block < info_.n_blocks);
+  file_->write(info_.block_file_offset(block), info_.block_bytes, data);
+  crcs_[block] = block_checksum(data, info_.block_bytes, block);
+  crcs_dirty_ = true;
+}
+
+void TableFile::flush() {
+  if (!writable()) return;
+  if (crcs_dirty_) {
+    file_->write(info_.crc_offset, crcs_.size() * 4, crcs_.data());
+    crcs_dirty_ = false;
+  }
+  file_->sync();
 }
 
 TableFile::VerifyReport TableFile::verify_all(Progress* progress) const {

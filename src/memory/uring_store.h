@@ -36,6 +36,10 @@ class UringStore : public RowStore {
   std::string kind() const override { return "uring"; }
   void gather(std::span<const uint64_t> ids, float* out) override;
   void gather_raw(std::span<const uint64_t> ids, uint8_t* out) override;
+  // Writes go through the table's buffered descriptor; O_DIRECT reads of a range are
+  // ordered after its dirty pages by the kernel, so later gathers see them.
+  void scatter(std::span<const uint64_t> ids, const float* rows) override { table_->write_rows(ids, rows); }
+  void flush() override { table_->flush(); }
   // Drops the table's pages from the page cache (for mmap/pread comparisons; O_DIRECT
   // reads bypass it anyway).
   void drop_page_cache() const;

@@ -1,8 +1,9 @@
 // One conformance suite over every row store (leveldb's table_test idea): the same
-// gathers, raw gathers, edge cases and concurrent use, checked against rows computed
-// independently from the writer's value function.
+// gathers, raw gathers, edge cases, concurrent use and row writes (training), checked
+// against rows computed independently from the writer's value function.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <thread>
@@ -56,9 +57,13 @@ struct CachedPreadLruFactory {
 template <typename F>
 class StoreConformance : public ::testing::Test {
  protected:
-  std::shared_ptr<RowStore> open(const TableSpec& spec, uint64_t seed) {
+  std::shared_ptr<RowStore> open(const TableSpec& spec, uint64_t seed, bool writable = false,
+                                 std::string* path = nullptr) {
     std::string p = test::make_table("conf", spec, seed);
-    return F::make(TableFile::open(p));
+    if (path) *path = p;
+    TableOpenOptions o;
+    o.writable = writable;
+    return F::make(TableFile::open(p, o));
   }
   // Checks a float gather against the independently computed rows.
   void expect_rows(RowStore& s, const TableSpec& spec, uint64_t seed, const std::vector<uint64_t>& ids) {
@@ -149,6 +154,108 @@ TYPED_TEST(StoreConformance, ManyThreadsGatherConcurrently) {
     });
   for (auto& t : th) t.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+// Rows written by scatter are what later gathers return (through caches too), untouched
+// rows keep their values, and after flush the file on disk verifies and reopens with the
+// new rows: block CRCs and the checksum region are kept whole.
+TYPED_TEST(StoreConformance, ScatterThenGatherAndReopen) {
+  TableSpec spec = test::small_spec(RowDtype::kF32, 16, {211, 223});  // 16 rows per block
+  std::string path;
+  auto s = this->open(spec, 31, /*writable=*/true, &path);
+  const uint64_t n = 434;
+  std::vector<float> want(n * 16);
+  for (uint64_t r = 0; r < n; ++r) {
+    auto row = test::expected_row(spec, 31, r);
+    std::copy(row.begin(), row.end(), want.begin() + r * 16);
+  }
+  std::vector<uint64_t> all(n);
+  for (uint64_t r = 0; r < n; ++r) all[r] = r;
+  std::vector<float> warm(n * 16);
+  s->gather(all, warm.data());  // a cache in front now holds some of the rows about to change
+  std::mt19937_64 rng(7);
+  for (int round = 0; round < 3; ++round) {
+    std::vector<uint64_t> ids;
+    for (uint64_t r = 0; r < n; ++r)
+      if (rng() % 5 == 0) ids.push_back(r);
+    std::shuffle(ids.begin(), ids.end(), rng);
+    std::vector<float> rows(ids.size() * 16);
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<float>(round * 1000 + i) * 0.25f;
+    s->scatter(ids, rows.data());
+    for (size_t i = 0; i < ids.size(); ++i) std::copy_n(rows.begin() + i * 16, 16, want.begin() + ids[i] * 16);
+    std::vector<float> got(n * 16);
+    s->gather(all, got.data());
+    ASSERT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * 4)) << s->kind() << " round " << round;
+  }
+  s->flush();
+  s.reset();
+  auto t = TableFile::open(path);
+  EXPECT_TRUE(t->verify_all().bad_blocks.empty()) << "checksums not kept whole";
+  auto back = PreadStore::open(t);
+  std::vector<float> got(n * 16);
+  back->gather(all, got.data());
+  EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * 4));
+}
+
+TYPED_TEST(StoreConformance, ScatterRefusesBadWritesBeforeWritingAnything) {
+  TableSpec spec = test::small_spec(RowDtype::kF32, 16, {37, 41});
+  std::vector<float> rows(2 * 16, 5.0f);
+  {
+    auto ro = this->open(spec, 3);
+    std::vector<uint64_t> ids{1, 2};
+    EXPECT_THROW(
+        {
+          try {
+            ro->scatter(ids, rows.data());
+          } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("read-only"), std::string::npos) << e.what();
+            throw;
+          }
+        },
+        Error);
+  }
+  std::string path;
+  auto s = this->open(spec, 3, true, &path);
+  for (std::vector<uint64_t> ids : {std::vector<uint64_t>{4, 78}, std::vector<uint64_t>{9, 9}}) {
+    try {
+      s->scatter(ids, rows.data());
+      ADD_FAILURE() << "scatter of bad ids did not throw";
+    } catch (const Error& e) {
+      const std::string bad = ids[1] == 78 ? "row id 78" : "row id 9 appears twice";
+      EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+    }
+  }
+  s->flush();
+  s.reset();
+  auto back = PreadStore::open(TableFile::open(path));
+  std::vector<uint64_t> ids{4, 9};
+  std::vector<float> got(2 * 16);
+  back->gather(ids, got.data());
+  for (size_t i = 0; i < 2; ++i) {
+    auto want = test::expected_row(spec, 3, ids[i]);
+    EXPECT_EQ(0, std::memcmp(got.data() + i * 16, want.data(), 64)) << "row " << ids[i] << " changed";
+  }
+}
+
+// A block corrupted on disk is refused by a write-through store rather than patched (its
+// new CRC would otherwise bless the corruption).
+TEST(StoreWrite, WriteThroughRefusesACorruptBlock) {
+  TableSpec spec = test::small_spec(RowDtype::kF32, 16, {37, 41});
+  std::string path = test::make_table("wcorrupt", spec, 5);
+  TableOpenOptions o;
+  o.writable = true;
+  auto t = TableFile::open(path, o);
+  ASSERT_EQ(t->info().n_blocks, 2u);
+  test::flip_byte(path, t->info().block_file_offset(1) + 100);
+  auto s = PreadStore::open(t);
+  std::vector<uint64_t> ids{t->info().rows_per_block + 1};
+  std::vector<float> row(16, 1.0f);
+  try {
+    s->scatter(ids, row.data());
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("checksum mismatch in block 1"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
