@@ -47,6 +47,9 @@ struct TableView {
   DType dtype = DType::kF32;
   int64_t rows = 0;
   int64_t dim = 0;
+  // The rows are a subset the caller gathered (a table living in a memory tier): ids index
+  // it directly instead of the whole table, so `rows` is the subset's size.
+  bool subset = false;
 };
 
 // Checks hash ids [R, n_cols] against each column's table size; throws Error naming the

@@ -170,10 +170,15 @@ void FastLayer::forward(FastActs& a, const TableView& table, const float* hidden
     throw Error("layer table: row width " + std::to_string(table.dim) + " != head dim " +
                 std::to_string(dims_.head_dim));
   }
-  if (table.rows != dims_.total_rows()) {
+  if (!table.subset && table.rows != dims_.total_rows()) {
     throw Error("layer table: " + std::to_string(table.rows) + " rows, the config's table sizes sum to " +
                 std::to_string(dims_.total_rows()));
   }
+  if (table.subset)
+    for (int64_t i = 0; i < B * T * dims_.n_cols; ++i)
+      if (rows[i] < 0 || rows[i] >= table.rows)
+        throw Error("layer table: subset row " + std::to_string(rows[i]) + " at slot " + std::to_string(i) +
+                    " is outside the " + std::to_string(table.rows) + " gathered rows");
   const int64_t R = B * T, nc = dims_.n_cols, E = dims_.E(), d = dims_.hidden, M = dims_.hc, C = dims_.C();
   const int64_t N = (M + 1) * d, K = dims_.kernel, dil = dims_.dilation;
   a.B = B;

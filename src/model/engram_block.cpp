@@ -26,6 +26,10 @@ struct EngramBlock::Impl {
   const float* x = nullptr;
   double seconds = 0;
   bool from_store = false;  // last forward read rows given by the caller
+  // Table in a TableBackend: the last forward's distinct global rows, ascending; the layer
+  // saw them as a subset table indexed by rank.
+  std::vector<int64_t> subset_rows;
+  std::vector<float> subset_values;
 
   // Copies the bound Params into the layer's layout (M = 1: per-branch tensors are [d, ...]).
   void load_params() {
@@ -105,7 +109,21 @@ void EngramBlock::forward(float* y, const float* x, const int64_t* rows, int64_t
   I.load_params();
   std::vector<int64_t> global = hash_ids_to_rows(I.dims, rows, B, T, "engram row ids");
   TableView tab{I.table->data.data(), DType::kF32, I.dims.total_rows(), I.dims.head_dim};
-  if (gathered) tab = gathered_view(gathered, B * T * I.dims.n_cols, I.dims.head_dim, global);
+  I.subset_rows.clear();
+  if (gathered) {
+    tab = gathered_view(gathered, B * T * I.dims.n_cols, I.dims.head_dim, global);
+  } else if (I.table->backend) {
+    // Only the rows hit read from the tier. Ranks keep the global order, so the backward's
+    // sorted sparse rows map back by a lookup and the arithmetic is that of the whole table.
+    auto& u = I.subset_rows;
+    u = global;
+    std::sort(u.begin(), u.end());
+    u.erase(std::unique(u.begin(), u.end()), u.end());
+    I.subset_values.resize(u.size() * I.dims.head_dim);
+    I.table->backend->read(u, I.subset_values.data());
+    for (auto& g : global) g = std::lower_bound(u.begin(), u.end(), g) - u.begin();
+    tab = TableView{I.subset_values.data(), DType::kF32, static_cast<int64_t>(u.size()), I.dims.head_dim, true};
+  }
   I.from_store = gathered != nullptr;
   if (gathered) {
     // Rows from a memory tier (inference): the reference path reads any table view.
@@ -128,6 +146,8 @@ void EngramBlock::backward(float* dx, const float* dy) {
   Impl& I = *impl_;
   ENGRAM_CHECK_MSG(!I.from_store, "backward after a forward on rows from a memory tier");
   I.fast->backward(I.grads, dy, I.acts, I.x);
+  if (I.table->backend)
+    for (auto& r : I.grads.table_rows) r = I.subset_rows[r];
   for (size_t i = 0; i < I.grads.hidden.size(); ++i) dx[i] += I.grads.hidden[i];
   auto acc = [](Param* p, const std::vector<float>& g) {
     for (size_t i = 0; i < g.size(); ++i) p->grad[i] += g[i];
@@ -194,6 +214,12 @@ void EngramBlock::decode(float* y, const float* x, const int64_t* rows, int64_t 
   I.load_params();
   std::vector<int64_t> global = hash_ids_to_rows(dm, rows, B, 1, "engram row ids");
   TableView tab{I.table->data.data(), DType::kF32, dm.total_rows(), dm.head_dim};
+  std::vector<float> from_backend;
+  if (!gathered && I.table->backend) {
+    from_backend.resize(global.size() * dm.head_dim);
+    I.table->backend->read(global, from_backend.data());
+    gathered = from_backend.data();
+  }
   if (gathered) tab = gathered_view(gathered, B * dm.n_cols, dm.head_dim, global);
   // The same reference ops as the full forward, on B rows of one position each.
   std::vector<float> e(B * E), v(B * d), k(B * d), nk(B * d), nq(B * d), rk(B), rq(B), s(B), g(B), u(B * d),

@@ -1,6 +1,7 @@
 // The Engram layer inside the language model (hc_mult = 1, a plain residual stream):
 // y = Engram(x, rows) with the demo module's parameters, named as its state_dict under
-// "layers.{l}.engram.". Tables are ParamKind::kTable: their gradient is sparse rows.
+// "layers.{l}.engram.". Tables are ParamKind::kTable: their gradient is sparse rows. A table
+// with a TableBackend is read only at the rows a forward hits.
 // Not thread-safe: holds the activations of its last forward.
 #pragma once
 

@@ -2,7 +2,10 @@
 // parameter ("param/<name>"), the optimiser moments ("adam_m/<name>", "adam_v/<name>"), MoE
 // routing biases ("router_bias/<i>"), the vocabulary subset ("vocab/model_to_tok") and the
 // step. Written atomically (temp file, fsync, rename): a crash mid-write leaves the previous
-// checkpoint intact.
+// checkpoint intact. Engram tables that live in a memory-tier store (train/store_table.h)
+// are not tensors: their value and moment files are copied into
+// "<checkpoint>.tables/step-<N>-<nonce>/", renamed into place before the checkpoint that
+// names them (metadata "tables") is written; older such directories are removed after it.
 #pragma once
 
 #include <cstdint>

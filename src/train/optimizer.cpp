@@ -17,8 +17,9 @@ float lr_at(const OptimConfig& c, int64_t step) {
 
 Optimizer::Optimizer(OptimConfig cfg, std::deque<Param>& params) : cfg_(cfg), params_(params) {
   for (auto& p : params_) {
-    m_.emplace_back(p.numel(), 0.0f);
-    v_.emplace_back(p.numel(), 0.0f);
+    const int64_t n = p.backend ? 0 : p.numel();  // a backend keeps its table's moments
+    m_.emplace_back(n, 0.0f);
+    v_.emplace_back(n, 0.0f);
   }
 }
 
@@ -43,16 +44,30 @@ double Optimizer::step(int64_t step) {
     if (p.kind == ParamKind::kTable) {
       const int64_t W = p.row_width();
       const float tlr = lr * cfg_.table_lr_mult;
-      for (size_t r = 0; r < p.sparse.rows.size(); ++r) {
-        const int64_t base = p.sparse.rows[r] * W;
-        const float* g = p.sparse.grad.data() + r * W;
+      // One row of lazy Adam; the same arithmetic whether the row lives in `data` or in a
+      // backend, so a table in a memory tier trains bit for bit as one in RAM.
+      auto adam_row = [&](float* w, float* mr, float* vr, const float* g) {
         for (int64_t j = 0; j < W; ++j) {
           const float gj = g[j] * clip;
-          float& mj = m[base + j];
-          float& vj = v[base + j];
-          mj = b1 * mj + (1 - b1) * gj;
-          vj = b2 * vj + (1 - b2) * gj * gj;
-          p.data[base + j] -= tlr * (mj / c1) / (std::sqrt(vj / c2) + cfg_.eps);
+          mr[j] = b1 * mr[j] + (1 - b1) * gj;
+          vr[j] = b2 * vr[j] + (1 - b2) * gj * gj;
+          w[j] -= tlr * (mr[j] / c1) / (std::sqrt(vr[j] / c2) + cfg_.eps);
+        }
+      };
+      const auto& rows = p.sparse.rows;
+      if (p.backend) {
+        const size_t n = rows.size();
+        rows_w_.resize(n * W);
+        rows_m_.resize(n * W);
+        rows_v_.resize(n * W);
+        p.backend->read_state(rows, rows_w_.data(), rows_m_.data(), rows_v_.data());
+        for (size_t r = 0; r < n; ++r)
+          adam_row(rows_w_.data() + r * W, rows_m_.data() + r * W, rows_v_.data() + r * W, p.sparse.grad.data() + r * W);
+        p.backend->write_state(rows, rows_w_.data(), rows_m_.data(), rows_v_.data());
+      } else {
+        for (size_t r = 0; r < rows.size(); ++r) {
+          const int64_t base = rows[r] * W;
+          adam_row(p.data.data() + base, m + base, v + base, p.sparse.grad.data() + r * W);
         }
       }
       continue;

@@ -5,7 +5,9 @@
 // (5 by default) and no weight decay, touching only the rows hit in the step. Lazy
 // semantics: a row's moments advance only on steps that hit it (rows not hit keep their m
 // and v untouched, as TensorFlow's LazyAdam), and bias correction uses the global step.
-// A table of millions of rows therefore costs per step what its hit rows cost.
+// A table of millions of rows therefore costs per step what its hit rows cost. A table with
+// a TableBackend (a memory-tier store) is read and written there, hit rows only, with the
+// same arithmetic; its moments live beside it, not in m()/v().
 //
 // Schedule: linear warmup to lr over warmup steps, then cosine decay to min_lr at
 // total_steps. Clipping: the global L2 norm over every gradient (dense and sparse rows).
@@ -40,7 +42,8 @@ class Optimizer {
   // clipping. `step` counts from 0.
   double step(int64_t step);
   const OptimConfig& config() const { return cfg_; }
-  // Moments, parallel to params (for checkpoints): m[i], v[i] have params[i].numel() values.
+  // Moments, parallel to params (for checkpoints): m[i], v[i] have params[i].numel() values
+  // (none for a table with a backend).
   std::vector<std::vector<float>>& m() { return m_; }
   std::vector<std::vector<float>>& v() { return v_; }
 
@@ -48,6 +51,7 @@ class Optimizer {
   OptimConfig cfg_;
   std::deque<model::Param>& params_;
   std::vector<std::vector<float>> m_, v_;
+  std::vector<float> rows_w_, rows_m_, rows_v_;  // hit rows of a backend table
 };
 
 }  // namespace engram::train

@@ -107,6 +107,9 @@ TrainResult train(const TrainOptions& o) {
   }
   const int64_t T = o.seq > 0 ? o.seq : cfg.max_seq_len;
   model::Transformer m(cfg, o.seed);
+  TableStoreOptions topt = o.tables;
+  if (topt.dir.empty()) topt.dir = o.out_dir + "/tables";
+  const auto stores = attach_table_stores(m, topt);
   Optimizer optim(o.optim, m.params());
   Batcher batcher(dc.tokens->tokens(), vocab, dc.addr.get(), o.batch, T, o.heldout_fraction, o.seed);
 
@@ -116,7 +119,9 @@ TrainResult train(const TrainOptions& o) {
   res.plot_path = o.out_dir + "/loss.svg";
   std::vector<Json> lines;
   int64_t start = 0;
-  Json extra = {{"data", o.data_path}, {"batch", o.batch}, {"seq", T}, {"seed", o.seed}, {"label", o.label}};
+  Json extra = {{"data", o.data_path}, {"batch", o.batch}, {"seq", T}, {"seed", o.seed}, {"label", o.label},
+               {"tables", topt.kind}};
+  res.tables = stores.empty() ? "model" : stores[0]->describe();
   if (o.resume) {
     if (!file_exists(res.checkpoint_path)) throw Error("--resume: no checkpoint at '" + res.checkpoint_path + "'");
     VocabMap stored;
@@ -195,6 +200,7 @@ TrainResult train(const TrainOptions& o) {
   const double el = now_seconds() - t_start;
   res.tokens_per_s = el > 0 ? static_cast<double>((res.steps_done - start) * o.batch * T) / el : 0;
   res.last_eval_loss = last_eval;
+  if (!stores.empty()) res.table_hit_rate = stores[0]->hit_rate();
   if (res.profile.total() > 0) res.engram_time_share = res.profile.engram / res.profile.total();
   if (res.steps_done == start) {
     write_metrics(res.metrics_path, lines);

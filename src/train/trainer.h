@@ -10,6 +10,7 @@
 
 #include "model/transformer.h"
 #include "train/optimizer.h"
+#include "train/store_table.h"
 
 namespace engram::train {
 
@@ -30,6 +31,8 @@ struct TrainOptions {
   bool resume = false;     // continue from <out_dir>/checkpoint.safetensors
   int64_t stop_after = -1; // stop (as if interrupted) once this many steps are done
   OptimConfig optim;
+  // Where the Engram tables live while training (kind "model": ordinary RAM parameters).
+  TableStoreOptions tables;
   bool quiet = false;
 };
 
@@ -43,6 +46,8 @@ struct TrainResult {
   std::vector<double> train_losses;  // per step
   std::vector<std::pair<int64_t, double>> eval_losses;
   std::string checkpoint_path, metrics_path, plot_path;
+  std::string tables;            // where the tables lived ("model" or the stores)
+  double table_hit_rate = -1;    // of the first table's value cache, -1 without one
 };
 
 TrainResult train(const TrainOptions& opt);

@@ -4,6 +4,7 @@
 // against the oracle module vectors directly, and determinism of the table gradient.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -176,6 +177,46 @@ TEST(LayerFast, BackwardIsDeterministic) {
   // Other thread counts give the same row ids (values agree to rounding, checked above).
   EXPECT_EQ(run(1).table_rows, a.table_rows);
   EXPECT_EQ(run(3).table_rows, a.table_rows);
+}
+
+// A table living in a memory tier is handed over as the subset of rows a batch hits, ids
+// re-indexed by rank: forward and backward are bitwise those of the whole table, and the
+// sparse gradient's rows map back in order.
+TEST(LayerFast, SubsetTableIsBitwiseTheWholeTable) {
+  Case c = make_case({2, 40, 2, 16, 4, 3, 6, 8}, 11);
+  TableView whole{c.table.data(), DType::kF32, c.dims.total_rows(), 8};
+  FastLayer fl(c.dims, c.p, 2);
+  FastActs a;
+  fl.forward(a, whole, c.hidden.data(), c.rows.data(), 2, 40);
+  LayerGrads<float> ga;
+  fl.backward(ga, c.dy.data(), a, c.hidden.data());
+
+  std::vector<int64_t> uniq = c.rows;
+  std::sort(uniq.begin(), uniq.end());
+  uniq.erase(std::unique(uniq.begin(), uniq.end()), uniq.end());
+  std::vector<float> sub(uniq.size() * 8);
+  for (size_t u = 0; u < uniq.size(); ++u) std::copy_n(c.table.begin() + uniq[u] * 8, 8, sub.begin() + u * 8);
+  std::vector<int64_t> ranks(c.rows.size());
+  for (size_t i = 0; i < ranks.size(); ++i) ranks[i] = std::lower_bound(uniq.begin(), uniq.end(), c.rows[i]) - uniq.begin();
+  TableView part{sub.data(), DType::kF32, static_cast<int64_t>(uniq.size()), 8, true};
+  FastActs b;
+  fl.forward(b, part, c.hidden.data(), ranks.data(), 2, 40);
+  LayerGrads<float> gb;
+  fl.backward(gb, c.dy.data(), b, c.hidden.data());
+  EXPECT_EQ(a.y, b.y);
+  EXPECT_EQ(ga.hidden, gb.hidden);
+  EXPECT_EQ(ga.params.key_w, gb.params.key_w);
+  ASSERT_EQ(ga.table_rows.size(), gb.table_rows.size());
+  for (size_t u = 0; u < gb.table_rows.size(); ++u) EXPECT_EQ(uniq[gb.table_rows[u]], ga.table_rows[u]);
+  EXPECT_EQ(ga.table_grads, gb.table_grads);
+
+  ranks[17] = static_cast<int64_t>(uniq.size());  // one past the gathered rows
+  try {
+    fl.forward(b, part, c.hidden.data(), ranks.data(), 2, 40);
+    FAIL() << "an id outside the subset was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("slot 17"), std::string::npos) << e.what();
+  }
 }
 
 // bf16 projections are float32 math on bf16-rounded inputs: with a bf16-exact table, the

@@ -1,6 +1,8 @@
 // End-to-end training on a slice of the KJV text with a tiny Engram+MoE model: resume is
 // exact, a corpus too short fails clearly, a diverging run stops with the last good
 // checkpoint intact, and a kill -9 during a checkpoint write leaves the previous one whole.
+// With the Engram tables in memory-tier stores (ram, mmap, pread, ssd, with a cache) the
+// run is bit for bit the run with RAM tables, resumes exactly, and survives a kill -9.
 #include "train/trainer.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +11,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "core/error.h"
 #include "core/file.h"
@@ -16,7 +19,9 @@
 #include "core/paths.h"
 #include "model/transformer.h"
 #include "test_util.h"
+#include "memory/uring_store.h"
 #include "train/checkpoint.h"
+#include "train/store_table.h"
 
 namespace engram::train {
 
@@ -58,6 +63,36 @@ TrainOptions base(const std::string& out) {
   return o;
 }
 
+// Forks a child that runs `write_forever` and kills it with SIGKILL after `delay_us`.
+void kill_writer_after(int delay_us, const std::function<void()>& write_forever) {
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    write_forever();
+    _exit(0);
+  }
+  usleep(delay_us);
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+}
+
+// Runs `part` until it is interrupted after step 5 (its checkpoint holds step 5), resumes
+// it with `resume_tables` and checks steps 5..9 and the final held-out loss against the
+// uninterrupted run `full`.
+TrainResult resume_and_compare(TrainOptions part, const TableStoreOptions& resume_tables, const TrainResult& full) {
+  part.stop_after = 5;
+  EXPECT_EQ(train(part).steps_done, 5);
+  part.stop_after = -1;
+  part.resume = true;
+  part.tables = resume_tables;
+  TrainResult r = train(part);
+  EXPECT_EQ(r.train_losses.size(), 5u);
+  for (size_t i = 0; i < 5 && i < r.train_losses.size(); ++i)
+    EXPECT_EQ(r.train_losses[i], full.train_losses[5 + i]) << "step " << 5 + i;
+  EXPECT_EQ(r.last_eval_loss, full.last_eval_loss);
+  return r;
+}
+
 }  // namespace
 
 TEST(Trainer, LossFallsAndResumeIsExact) {
@@ -68,15 +103,7 @@ TEST(Trainer, LossFallsAndResumeIsExact) {
   EXPECT_LT(a.train_losses.back(), a.train_losses.front());
 
   TrainOptions part = base("part");
-  part.stop_after = 5;  // interrupted after step 5 (checkpoint at step 5: last step done)
-  TrainResult b1 = train(part);
-  EXPECT_EQ(b1.steps_done, 5);
-  part.stop_after = -1;
-  part.resume = true;
-  TrainResult b2 = train(part);
-  ASSERT_EQ(b2.train_losses.size(), 5u);
-  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(b2.train_losses[i], a.train_losses[5 + i]) << "step " << 5 + i;
-  EXPECT_EQ(b2.last_eval_loss, a.last_eval_loss);
+  TrainResult b2 = resume_and_compare(part, part.tables, a);
   // The metrics log of the resumed run holds each step once.
   std::string log = read_file(b2.metrics_path);
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 10);
@@ -129,19 +156,147 @@ TEST(Trainer, KillDuringCheckpointWriteKeepsThePreviousOne) {
   }
   const std::string good = read_file(ck);
   for (int attempt = 0; attempt < 5; ++attempt) {
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
+    kill_writer_after(30000 + attempt * 20000, [&] {
       model::Transformer m(cfg, 2);
       for (;;) save_checkpoint(ck, m, nullptr, vocab, {2, "x", "{}"});
-    }
-    usleep(30000 + attempt * 20000);
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
+    });
     // Either the old checkpoint or a complete new one, never a torn file.
     model::Transformer probe(cfg, 3);
     CheckpointInfo info = load_checkpoint(ck, probe, nullptr, nullptr);
     EXPECT_TRUE(info.step == 1 || info.step == 2);
+  }
+}
+
+// ---- Engram tables in memory-tier stores ----
+
+const char* kTable = "layers.1.engram.multi_head_embedding.embedding.weight";
+
+TEST(TrainerTables, StoresTrainBitForBitAsRamTables) {
+  TrainOptions ref = base("tables_ref");
+  ref.steps = 6;
+  ref.optim.total_steps = 6;
+  TrainResult a = train(ref);
+  std::vector<std::pair<std::string, double>> kinds = {{"ram", 0}, {"mmap", 0}, {"pread", 0}, {"pread", 0.02}};
+  if (UringStore::available()) kinds.push_back({"ssd", 0.02});
+  for (const auto& [kind, cache] : kinds) {
+    TrainOptions o = base("tables_" + kind);
+    o.steps = 6;
+    o.optim.total_steps = 6;
+    o.tables.kind = kind;
+    o.tables.cache_mb = cache;
+    TrainResult b = train(o);
+    SCOPED_TRACE(b.tables);
+    ASSERT_EQ(b.train_losses.size(), a.train_losses.size());
+    for (size_t i = 0; i < a.train_losses.size(); ++i) EXPECT_EQ(b.train_losses[i], a.train_losses[i]) << "step " << i;
+    EXPECT_EQ(b.last_eval_loss, a.last_eval_loss);
+    if (cache > 0) {
+      EXPECT_GT(b.table_hit_rate, 0.0);
+    }
+    // The checkpoint's table is the RAM run's table, read back from its file.
+    model::ModelConfig cfg = checkpoint_config(a.checkpoint_path);
+    model::Transformer ra(cfg, 0), rb(cfg, 0);
+    load_checkpoint(a.checkpoint_path, ra, nullptr, nullptr);
+    load_checkpoint(b.checkpoint_path, rb, nullptr, nullptr);
+    EXPECT_EQ(ra.param(kTable).data, rb.param(kTable).data);
+    EXPECT_TRUE(std::filesystem::is_directory(b.checkpoint_path + ".tables"));
+  }
+}
+
+TEST(TrainerTables, ResumeFromStoreTablesIsExact) {
+  TrainOptions full = base("tables_full");
+  full.tables.kind = "pread";
+  full.tables.cache_mb = 0.02;
+  TrainResult a = train(full);
+  TrainOptions part = base("tables_part");
+  part.tables = full.tables;
+  TrainResult b = resume_and_compare(part, part.tables, a);
+  // Only the current checkpoint's table directory is left.
+  int dirs = 0;
+  for (const auto& e : std::filesystem::directory_iterator(b.checkpoint_path + ".tables")) {
+    ++dirs;
+    EXPECT_EQ(e.path().filename().string().rfind("step-10-", 0), 0u) << e.path();
+  }
+  EXPECT_EQ(dirs, 1);
+  // A checkpoint trained with store tables evaluates like any other (tables read into RAM).
+  EvalResult ev = evaluate_checkpoint(b.checkpoint_path, part.data_path, part.tokenizer_path, part.batch,
+                                      part.eval_batches, part.heldout_fraction);
+  EXPECT_EQ(ev.loss, b.last_eval_loss);
+  // Resuming a RAM-table checkpoint with the tables in a store (and back) is exact too.
+  TableStoreOptions mmap;
+  mmap.kind = "mmap";
+  resume_and_compare(base("tables_mixed"), mmap, a);
+}
+
+TEST(TrainerTables, CorruptCheckpointTableIsRefusedOnResume) {
+  TrainOptions o = base("tables_corrupt");
+  o.tables.kind = "ram";
+  o.stop_after = 2;
+  TrainResult r = train(o);
+  std::string dir;
+  for (const auto& e : std::filesystem::directory_iterator(r.checkpoint_path + ".tables")) dir = e.path().string();
+  const std::string value = dir + "/layer1.value.engt";
+  {
+    std::string bytes = read_file(value);
+    bytes[4096 + 10] ^= 0x20;  // a byte of block 0's rows
+    write_file_atomic(value, bytes);
+  }
+  o.stop_after = -1;
+  o.resume = true;
+  try {
+    train(o);
+    FAIL() << "a corrupt table file was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("layer1.value.engt"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("checksum"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TrainerTables, BadOptionsAreClearErrors) {
+  TableStoreOptions o;
+  o.kind = "disk";
+  EXPECT_THROW(validate(o), Error);
+  o.kind = "ram";
+  o.cache_mb = 1;
+  EXPECT_THROW(validate(o), Error);
+  o.kind = "pread";
+  o.cache_mb = -1;
+  EXPECT_THROW(validate(o), Error);
+}
+
+TEST(TrainerTables, KillDuringCheckpointWriteKeepsThePreviousTables) {
+  model::ModelConfig cfg = model::ModelConfig::load(tiny_config());
+  cfg.vocab_size = 20000;
+  const std::string dir = test::scratch_dir() + "/kill_tables";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string ck = dir + "/ck.safetensors";
+  VocabMap vocab;
+  for (int i = 0; i < 20000; ++i) vocab.model_to_tok.push_back(i);
+  vocab = VocabMap::from_list(vocab.model_to_tok);
+  TableStoreOptions topt;
+  topt.kind = "pread";
+  std::vector<float> table1, table2;
+  {
+    model::Transformer m(cfg, 1);
+    table1 = m.param(kTable).data;
+    topt.dir = dir + "/work1";
+    auto st = attach_table_stores(m, topt);
+    save_checkpoint(ck, m, nullptr, vocab, {1, "x", "{}"});
+    model::Transformer m2(cfg, 2);
+    table2 = m2.param(kTable).data;
+  }
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    kill_writer_after(30000 + attempt * 25000, [&] {
+      model::Transformer m(cfg, 2);
+      topt.dir = dir + "/work2";
+      auto st = attach_table_stores(m, topt);
+      for (;;) save_checkpoint(ck, m, nullptr, vocab, {2, "x", "{}"});
+    });
+    // The checkpoint names a whole table directory: the old one or a complete new one.
+    model::Transformer probe(cfg, 3);
+    CheckpointInfo info = load_checkpoint(ck, probe, nullptr, nullptr);
+    ASSERT_TRUE(info.step == 1 || info.step == 2);
+    EXPECT_EQ(probe.param(kTable).data, info.step == 1 ? table1 : table2) << "attempt " << attempt;
   }
 }
 

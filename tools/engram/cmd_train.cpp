@@ -40,6 +40,8 @@ void run_train(TrainFlags& f) {
               {"metrics", r.metrics_path},
               {"plot", r.plot_path},
               {"engram_time_share", r.engram_time_share},
+              {"tables", r.tables},
+              {"table_hit_rate", r.table_hit_rate},
               {"seconds",
                {{"embed", r.profile.embed},
                 {"engram", r.profile.engram},
@@ -57,6 +59,11 @@ void run_train(TrainFlags& f) {
               "optimizer %.1fs, data %.1fs\n",
               r.profile.engram, 100 * r.engram_time_share, r.profile.attention, r.profile.ffn, r.profile.head,
               r.optimizer_seconds, r.data_seconds);
+  if (r.tables != "model") {
+    std::printf("tables: %s", r.tables.c_str());
+    if (r.table_hit_rate >= 0) std::printf(" (value-row cache hit rate %.3f)", r.table_hit_rate);
+    std::printf("\n");
+  }
   std::printf("checkpoint %s\nmetrics    %s\nloss curve %s\n", r.checkpoint_path.c_str(), r.metrics_path.c_str(),
               r.plot_path.c_str());
 }
@@ -91,9 +98,18 @@ void add_train_commands(CLI::App& app) {
   t->add_flag("--resume", f->o.resume, "continue from <out>/checkpoint.safetensors");
   t->add_option("--stop-after", f->o.stop_after, "stop after this many steps (as if interrupted; for resume tests)");
   t->add_option("--threads", f->threads, "threads (OpenMP and OpenBLAS; default: all cores)");
+  t->add_option("--tables", f->o.tables.kind,
+                "where the Engram tables live while training: model (parameters in RAM), or a memory-tier "
+                "store over table files: ram, mmap, pread, ssd (io_uring O_DIRECT)")
+      ->capture_default_str();
+  t->add_option("--table-cache-mb", f->o.tables.cache_mb,
+                "hot-row cache (TinyLFU) before the table files of an mmap/pread/ssd store, MB; 0: none")
+      ->capture_default_str();
+  t->add_option("--table-dir", f->o.tables.dir, "folder of the working table files (default: <out>/tables)");
   t->add_flag("--json", f->json, "print a JSON summary");
   t->callback([f] {
     f->o.optim.total_steps = f->o.steps;
+    train::validate(f->o.tables);
     run_train(*f);
   });
 

@@ -1,0 +1,196 @@
+#include "train/store_table.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/file.h"
+#include "memory/cached_store.h"
+#include "memory/file_stores.h"
+#include "memory/ram_store.h"
+#include "memory/table_config.h"
+#include "memory/table_writer.h"
+#include "memory/uring_store.h"
+
+namespace engram::train {
+
+namespace fs = std::filesystem;
+
+void validate(const TableStoreOptions& o) {
+  const std::string& k = o.kind;
+  if (k != "model" && k != "ram" && k != "mmap" && k != "pread" && k != "ssd")
+    throw Error("--tables must be model, ram, mmap, pread or ssd, got '" + k + "'");
+  if (!(o.cache_mb >= 0)) throw Error("--table-cache-mb must be >= 0, got " + std::to_string(o.cache_mb));
+  if (o.cache_mb > 0 && (k == "ram" || k == "model"))
+    throw Error("--table-cache-mb needs a file store (mmap, pread or ssd): the '" + k + "' tables are in RAM already");
+  if (k == "ssd" && !UringStore::available())
+    throw Error("--tables ssd needs io_uring, which this kernel or build does not offer\n---> HINT: use --tables pread");
+}
+
+namespace {
+
+// Refuses a file whose layout is not the table's (another config, layer or dtype).
+void check_layout(const TableInfo& t, const TableSpec& spec, const std::string& path) {
+  const TableInfo want = plan_table(spec);
+  auto bad = [&](const std::string& what, const std::string& got, const std::string& exp) {
+    throw Error(path + ": " + what + " is " + got + ", the model's table needs " + exp);
+  };
+  if (t.dtype != RowDtype::kF32) bad("dtype", dtype_name(t.dtype), "f32");
+  if (t.dim != want.dim) bad("dim", std::to_string(t.dim), std::to_string(want.dim));
+  if (t.layer_id != want.layer_id) bad("layer_id", std::to_string(t.layer_id), std::to_string(want.layer_id));
+  if (t.head_rows != want.head_rows) bad("the head table", "different", "the hashing config's prime sizes");
+  if (t.config_json != want.config_json) bad("the hashing config", "'" + t.config_json + "'", "'" + want.config_json + "'");
+}
+
+}  // namespace
+
+std::shared_ptr<StoreTable> StoreTable::create(const TableStoreOptions& o, const std::string& stem, const TableSpec& spec,
+                                               const float* values, const float* m, const float* v) {
+  validate(o);
+  ENGRAM_CHECK(o.kind != "model" && !o.dir.empty());
+  auto t = std::shared_ptr<StoreTable>(new StoreTable());
+  t->opt_ = o;
+  t->stem_ = stem;
+  t->spec_ = spec;
+  fs::create_directories(o.dir);
+  t->write_files(values, m, v);
+  t->open_stores();
+  return t;
+}
+
+StoreTable::~StoreTable() = default;
+
+std::string StoreTable::working(size_t part) const { return opt_.dir + "/" + stem_ + "." + kParts[part] + ".engt"; }
+
+void StoreTable::write_files(const float* values, const float* m, const float* v) {
+  for (auto& s : stores_) s.reset();
+  const TableInfo info = plan_table(spec_);
+  std::vector<float> zeros;
+  const float* src[3] = {values, m, v};
+  for (size_t part = 0; part < 3; ++part) {
+    if (!src[part]) {
+      zeros.assign(info.n_rows * info.dim, 0.0f);
+      src[part] = zeros.data();
+    }
+    write_table_from_matrix(working(part), spec_, src[part]);
+  }
+}
+
+void StoreTable::open_stores() {
+  TableOpenOptions oo;
+  oo.writable = true;
+  for (size_t part = 0; part < 3; ++part) {
+    auto file = TableFile::open(working(part), oo);
+    check_layout(file->info(), spec_, working(part));
+    std::shared_ptr<RowStore> s;
+    if (opt_.kind == "ram") s = RamStore::load(file);
+    else if (opt_.kind == "mmap") s = MmapStore::open(file);
+    else if (opt_.kind == "pread") s = PreadStore::open(file);
+    else s = UringStore::open(file);
+    if (opt_.cache_mb > 0) {
+      RowCache::Options co;
+      co.budget_bytes = static_cast<size_t>(opt_.cache_mb / 3 * 1048576.0);
+      co.row_bytes = file->info().row_bytes;
+      s = std::make_shared<CachedStore>(s, co);
+    }
+    stores_[part] = s;
+  }
+}
+
+std::string StoreTable::describe() const {
+  char b[64];
+  std::snprintf(b, sizeof b, " + %.3g MB cache", opt_.cache_mb);
+  return stores_[0]->kind() + (opt_.cache_mb > 0 ? b : "") + " at " + working(0);
+}
+
+void StoreTable::read(std::span<const int64_t> rows, float* out) {
+  ids_.assign(rows.begin(), rows.end());  // non-negative: the layer checked every id
+  stores_[0]->gather(ids_, out);
+}
+
+void StoreTable::read_state(std::span<const int64_t> rows, float* w, float* m, float* v) {
+  ids_.assign(rows.begin(), rows.end());
+  float* out[3] = {w, m, v};
+  for (size_t part = 0; part < 3; ++part) stores_[part]->gather(ids_, out[part]);
+}
+
+void StoreTable::write_state(std::span<const int64_t> rows, const float* w, const float* m, const float* v) {
+  ids_.assign(rows.begin(), rows.end());
+  const float* in[3] = {w, m, v};
+  for (size_t part = 0; part < 3; ++part) stores_[part]->scatter(ids_, in[part]);
+}
+
+void StoreTable::flush() {
+  for (auto& s : stores_) s->flush();
+}
+
+std::array<std::string, 3> StoreTable::snapshot(const std::string& dir) {
+  flush();
+  std::array<std::string, 3> names;
+  for (size_t part = 0; part < 3; ++part) {
+    names[part] = stem_ + "." + kParts[part] + ".engt";
+    copy_file_atomic(working(part), dir + "/" + names[part]);
+  }
+  return names;
+}
+
+void StoreTable::restore(const std::array<std::string, 3>& files) {
+  for (size_t part = 0; part < 3; ++part) {
+    auto t = TableFile::open(files[part]);
+    check_layout(t->info(), spec_, files[part]);
+    const auto rep = t->verify_all();
+    if (!rep.bad_blocks.empty())
+      throw Error(files[part] + ": " + std::to_string(rep.bad_blocks.size()) + " block(s) fail their checksum (first: block " +
+                  std::to_string(rep.bad_blocks[0]) + "); the checkpoint's table is corrupt");
+  }
+  for (auto& s : stores_) s.reset();
+  for (size_t part = 0; part < 3; ++part) copy_file_atomic(files[part], working(part));
+  open_stores();
+}
+
+void StoreTable::rewrite(const float* values, const float* m, const float* v) {
+  write_files(values, m, v);
+  open_stores();
+}
+
+double StoreTable::hit_rate() const {
+  auto* c = dynamic_cast<CachedStore*>(stores_[0].get());
+  return c ? c->cache().hit_rate() : -1.0;
+}
+
+std::vector<std::shared_ptr<StoreTable>> attach_table_stores(model::Transformer& m, const TableStoreOptions& o) {
+  validate(o);
+  std::vector<std::shared_ptr<StoreTable>> out;
+  if (o.kind == "model" || !m.config().engram) return out;
+  const HashConfig& hc = m.config().engram->hash;
+  for (int layer : hc.layer_ids) {
+    const std::string name = "layers." + std::to_string(layer) + ".engram.multi_head_embedding.embedding.weight";
+    model::Param& p = m.param(name);
+    const TableSpec spec = table_spec_for(hc, layer, RowDtype::kF32);
+    ENGRAM_CHECK(static_cast<int64_t>(plan_table(spec).n_rows) == p.shape[0]);
+    auto t = StoreTable::create(o, "layer" + std::to_string(layer), spec, p.data.data(), nullptr, nullptr);
+    p.backend = t;
+    std::vector<float>().swap(p.data);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::vector<float> read_table_file(const std::string& path, const TableSpec& spec) {
+  auto t = TableFile::open(path);
+  check_layout(t->info(), spec, path);
+  auto store = PreadStore::open(t);
+  const TableInfo& info = t->info();
+  std::vector<float> out(info.n_rows * info.dim);
+  std::vector<uint64_t> ids;
+  const uint64_t chunk = 65536;
+  for (uint64_t r = 0; r < info.n_rows; r += chunk) {
+    const uint64_t n = std::min(chunk, info.n_rows - r);
+    ids.resize(n);
+    for (uint64_t i = 0; i < n; ++i) ids[i] = r + i;
+    store->gather(ids, out.data() + r * info.dim);
+  }
+  return out;
+}
+
+}  // namespace engram::train
