@@ -3,6 +3,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -16,7 +17,8 @@ std::unique_ptr<MmapStore> MmapStore::open(std::shared_ptr<TableFile> table) {
   if (fd < 0) throw Error(t.path + ": the mmap store needs a table on a real file");
   auto s = std::unique_ptr<MmapStore>(new MmapStore());
   s->map_bytes_ = t.file_bytes;
-  void* p = ::mmap(nullptr, s->map_bytes_, PROT_READ, MAP_SHARED, fd, 0);
+  const int prot = table->writable() ? PROT_READ | PROT_WRITE : PROT_READ;
+  void* p = ::mmap(nullptr, s->map_bytes_, prot, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) throw Error(t.path + ": mmap failed: " + std::strerror(errno));
   s->map_ = static_cast<uint8_t*>(p);
   // Lookups are random: readahead would only pull in rows nobody asked for.
@@ -62,6 +64,31 @@ void MmapStore::gather_raw(std::span<const uint64_t> ids, uint8_t* out) {
     const uint8_t* blk = verified_block(ids[i] / t.rows_per_block);
     std::memcpy(out + i * t.row_bytes, blk + (ids[i] % t.rows_per_block) * t.row_bytes, t.row_bytes);
   }
+}
+
+void MmapStore::scatter(std::span<const uint64_t> ids, const float* rows) {
+  check_scatter_ids(*table_, ids);
+  const TableInfo& t = table_->info();
+  if (dirty_.empty()) dirty_.assign((t.n_blocks + 63) / 64, 0);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const uint64_t b = ids[i] / t.rows_per_block;
+    verified_block(b);  // never bless a corrupt block with a fresh CRC
+    encode_row(t.dtype, rows + i * t.dim, t.dim, map_ + t.data_offset + t.row_data_offset(ids[i]));
+    dirty_[b / 64] |= uint64_t{1} << (b % 64);
+  }
+}
+
+void MmapStore::flush() {
+  if (!table_->writable()) return;
+  const TableInfo& t = table_->info();
+  for (size_t w = 0; w < dirty_.size(); ++w)
+    for (uint64_t bits = dirty_[w]; bits; bits &= bits - 1) {
+      const uint64_t b = w * 64 + static_cast<uint64_t>(__builtin_ctzll(bits));
+      table_->record_block(b, map_ + t.block_file_offset(b));
+    }
+  std::fill(dirty_.begin(), dirty_.end(), 0);
+  if (::msync(map_, map_bytes_, MS_SYNC) != 0) throw Error(t.path + ": msync failed: " + std::strerror(errno));
+  table_->flush();
 }
 
 std::unique_ptr<PreadStore> PreadStore::open(std::shared_ptr<TableFile> table) {

@@ -1,7 +1,10 @@
 // File-backed row stores that leave the table on disk:
 // - MmapStore maps the file; a block's CRC is checked the first time any row of it is
 //   used (one atomic bit per block), so a bad block is never returned yet the steady state
-//   costs no checksum work.
+//   costs no checksum work. On a writable table the mapping is writable: scatter patches
+//   rows in place (after verifying their block) and flush recomputes the CRCs of the
+//   blocks it touched, writes the checksum region and msyncs; the kernel writes pages
+//   back in between, so the table may be larger than RAM.
 // - PreadStore reads whole blocks with pread through the RandomAccessFile seam (so tests
 //   can inject I/O errors with FaultyFile) and checks each block's CRC on every read.
 // Ownership: each keeps its TableFile alive; MmapStore owns its mapping.
@@ -12,6 +15,7 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 #include "memory/row_store.h"
 
@@ -26,13 +30,13 @@ class MmapStore : public RowStore {
   std::string kind() const override { return "mmap"; }
   void gather(std::span<const uint64_t> ids, float* out) override;
   void gather_raw(std::span<const uint64_t> ids, uint8_t* out) override;
-  // Writes through the file (the shared mapping sees the new bytes).
-  void scatter(std::span<const uint64_t> ids, const float* rows) override { table_->write_rows(ids, rows); }
-  void flush() override { table_->flush(); }
+  void scatter(std::span<const uint64_t> ids, const float* rows) override;
+  void flush() override;
 
  private:
   MmapStore() = default;
   const uint8_t* verified_block(uint64_t block);
+  std::vector<uint64_t> dirty_;  // bit per block patched since the last flush
   std::shared_ptr<TableFile> table_;
   uint8_t* map_ = nullptr;
   size_t map_bytes_ = 0;

@@ -88,6 +88,12 @@ void TableFile::write_block(uint64_t block, const uint8_t* data) {
   if (!writable()) throw Error(info_.path + ": block cannot be written: the table is open read-only");
   ENGRAM_CHECK(block < info_.n_blocks);
   file_->write(info_.block_file_offset(block), info_.block_bytes, data);
+  record_block(block, data);
+}
+
+void TableFile::record_block(uint64_t block, const uint8_t* data) {
+  if (!writable()) throw Error(info_.path + ": block cannot be recorded: the table is open read-only");
+  ENGRAM_CHECK(block < info_.n_blocks);
   crcs_[block] = block_checksum(data, info_.block_bytes, block);
   crcs_dirty_ = true;
 }

@@ -57,6 +57,9 @@ class TableFile {
   void write_rows(std::span<const uint64_t> ids, const float* rows);
   // Writes a whole block (block_bytes bytes, as it is to be stored) and records its CRC.
   void write_block(uint64_t block, const uint8_t* data);
+  // Records the CRC of a block whose new bytes reached the file another way (a writable
+  // shared mapping); flush() writes it with the others.
+  void record_block(uint64_t block, const uint8_t* data);
   // Writes the checksum region when blocks changed, then makes everything durable.
   void flush();
 
