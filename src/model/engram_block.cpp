@@ -17,6 +17,7 @@ namespace engram::model {
 
 struct EngramBlock::Impl {
   LayerDims dims;
+  int layer_id = 0;
   Param* table = nullptr;
   std::map<std::string, Param*> dense;  // by demo name
   LayerParams<float> lp;                // the layer's view of the dense params
@@ -50,6 +51,7 @@ EngramBlock::EngramBlock(const EngramConfig& cfg, int layer_id, int64_t d_model)
   const auto it = std::find(h.layer_ids.begin(), h.layer_ids.end(), layer_id);
   ENGRAM_CHECK(it != h.layer_ids.end());
   table_sizes_ = all[it - h.layer_ids.begin()];
+  impl_->layer_id = layer_id;
   LayerDims& d = impl_->dims;
   d.n_cols = static_cast<int64_t>(table_sizes_.size());
   d.head_dim = h.n_embed_per_ngram / h.n_head_per_ngram;
@@ -84,8 +86,18 @@ void EngramBlock::bind(const std::string& name, Param& p) {
   else impl_->dense[name] = &p;
 }
 
-void EngramBlock::init_params(Initializer& init) {
-  init.normal(*impl_->table);
+void EngramBlock::init_params(Initializer& init, const TableFactory& tables) {
+  if (tables) {
+    // The values init.normal would write, drawn in the same order from the same stream.
+    const double s = init.default_std();
+    ValueSource next = [&](float* out, size_t n) {
+      for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(init.gaussian() * s);
+    };
+    impl_->table->backend = tables(*impl_->table, impl_->layer_id, next);
+    ENGRAM_CHECK_MSG(impl_->table->backend, "the table factory returned no backend");
+  } else {
+    init.normal(*impl_->table);
+  }
   for (auto& [name, p] : impl_->dense) {
     if (name.find("norm") != std::string::npos) init.ones(*p);
     else if (name.find(".bias") != std::string::npos || name == "short_conv.conv.weight") init.zeros(*p);

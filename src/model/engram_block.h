@@ -31,7 +31,9 @@ class EngramBlock {
   std::vector<ParamSpec> param_specs() const;
   void bind(const std::string& name, Param& p);
   // The paper's recipe: tables and projections normal(init std), norms ones, conv zero.
-  void init_params(Initializer& init);
+  // With `tables`, the table is created by it from the same values (the table Param was
+  // bound without data).
+  void init_params(Initializer& init, const TableFactory& tables = {});
   const std::vector<int64_t>& table_sizes() const { return table_sizes_; }
   int64_t columns() const { return static_cast<int64_t>(table_sizes_.size()); }
 

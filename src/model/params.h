@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -39,6 +40,17 @@ class TableBackend {
   virtual void read_state(std::span<const int64_t> rows, float* w, float* m, float* v) = 0;
   virtual void write_state(std::span<const int64_t> rows, const float* w, const float* m, const float* v) = 0;
 };
+
+struct Param;
+
+// Yields a table's values in row-major order, n at a time.
+using ValueSource = std::function<void(float* out, size_t n)>;
+
+// Creates the backend of an Engram table instead of allocating it in RAM: called once per
+// table while the model is built, with the table (name, shape), its Engram layer and the
+// source of its initial values (the very values a RAM table would get), so a table larger
+// than RAM is initialised straight into its store.
+using TableFactory = std::function<std::shared_ptr<TableBackend>(const Param& table, int layer, const ValueSource& init)>;
 
 struct Param {
   std::string name;

@@ -47,12 +47,12 @@ struct Transformer::LayerState {
   }
 };
 
-Param& Transformer::add(const std::string& name, std::vector<int64_t> shape, ParamKind kind) {
+Param& Transformer::add(const std::string& name, std::vector<int64_t> shape, ParamKind kind, bool allocate) {
   Param& p = params_.emplace_back();
   p.name = name;
   p.shape = std::move(shape);
   p.kind = kind;
-  p.data.assign(p.numel(), 0.0f);
+  if (allocate) p.data.assign(p.numel(), 0.0f);
   if (kind != ParamKind::kTable) p.grad.assign(p.numel(), 0.0f);
   return p;
 }
@@ -63,7 +63,7 @@ Param& Transformer::param(const std::string& name) {
   throw Error("model has no parameter '" + name + "'");
 }
 
-Transformer::Transformer(ModelConfig cfg, uint64_t seed) : cfg_(std::move(cfg)) {
+Transformer::Transformer(ModelConfig cfg, uint64_t seed, const TableFactory& tables) : cfg_(std::move(cfg)) {
   cfg_.validate("model config");
   if (cfg_.vocab_size < 2) throw Error("model config: vocab_size must be set (at least 2) to build a model");
   const int64_t d = cfg_.d_model, V = cfg_.vocab_size;
@@ -78,10 +78,11 @@ Transformer::Transformer(ModelConfig cfg, uint64_t seed) : cfg_(std::move(cfg)) 
       L->engram_index = engram_i++;
       L->engram = std::make_unique<EngramBlock>(*cfg_.engram, static_cast<int>(l), d);
       for (auto& spec : L->engram->param_specs()) {
-        Param& p = add(pre + "engram." + spec.name, spec.shape, spec.kind);
+        const bool in_tier = tables && spec.kind == ParamKind::kTable;
+        Param& p = add(pre + "engram." + spec.name, spec.shape, spec.kind, !in_tier);
         L->engram->bind(spec.name, p);
       }
-      L->engram->init_params(init);
+      L->engram->init_params(init, tables);
       engram_sizes_.push_back(L->engram->table_sizes());
     }
     L->attn_norm = &add(pre + "attn_norm.weight", {d}, ParamKind::kNoDecay);

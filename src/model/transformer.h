@@ -52,8 +52,9 @@ struct KVCache {
 
 class Transformer {
  public:
-  // Builds the parameters and initialises them from `seed` (deterministic).
-  Transformer(ModelConfig cfg, uint64_t seed);
+  // Builds the parameters and initialises them from `seed` (deterministic). With `tables`,
+  // each Engram table is created by it (in a memory tier) instead of in Param::data.
+  Transformer(ModelConfig cfg, uint64_t seed, const TableFactory& tables = {});
   ~Transformer();
   Transformer(const Transformer&) = delete;
   Transformer& operator=(const Transformer&) = delete;
@@ -93,7 +94,7 @@ class Transformer {
   struct LayerState;
   void forward(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T, bool training);
   void check_inputs(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T) const;
-  Param& add(const std::string& name, std::vector<int64_t> shape, ParamKind kind);
+  Param& add(const std::string& name, std::vector<int64_t> shape, ParamKind kind, bool allocate = true);
 
   ModelConfig cfg_;
   std::deque<Param> params_;

@@ -1,10 +1,12 @@
 #include "train/store_table.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
 #include "core/error.h"
 #include "core/file.h"
+#include "core/progress.h"
 #include "memory/cached_store.h"
 #include "memory/file_stores.h"
 #include "memory/ram_store.h"
@@ -45,7 +47,7 @@ void check_layout(const TableInfo& t, const TableSpec& spec, const std::string& 
 }  // namespace
 
 std::shared_ptr<StoreTable> StoreTable::create(const TableStoreOptions& o, const std::string& stem, const TableSpec& spec,
-                                               const float* values, const float* m, const float* v) {
+                                               const model::ValueSource& values) {
   validate(o);
   ENGRAM_CHECK(o.kind != "model" && !o.dir.empty());
   auto t = std::shared_ptr<StoreTable>(new StoreTable());
@@ -53,7 +55,7 @@ std::shared_ptr<StoreTable> StoreTable::create(const TableStoreOptions& o, const
   t->stem_ = stem;
   t->spec_ = spec;
   fs::create_directories(o.dir);
-  t->write_files(values, m, v);
+  t->write_files({values, nullptr, nullptr});
   t->open_stores();
   return t;
 }
@@ -62,17 +64,32 @@ StoreTable::~StoreTable() = default;
 
 std::string StoreTable::working(size_t part) const { return opt_.dir + "/" + stem_ + "." + kParts[part] + ".engt"; }
 
-void StoreTable::write_files(const float* values, const float* m, const float* v) {
+namespace {
+model::ValueSource copy_from(const float* src) {
+  return [src, at = size_t{0}](float* out, size_t n) mutable {
+    std::copy_n(src + at, n, out);
+    at += n;
+  };
+}
+}  // namespace
+
+void StoreTable::write_files(const std::array<model::ValueSource, 3>& sources) {
   for (auto& s : stores_) s.reset();
   const TableInfo info = plan_table(spec_);
-  std::vector<float> zeros;
-  const float* src[3] = {values, m, v};
+  const uint64_t chunk = 16384;
+  std::vector<float> buf(std::min<uint64_t>(chunk, info.n_rows) * info.dim);
   for (size_t part = 0; part < 3; ++part) {
-    if (!src[part]) {
-      zeros.assign(info.n_rows * info.dim, 0.0f);
-      src[part] = zeros.data();
+    Progress bar(stem_ + "." + kParts[part], info.n_rows, "row");
+    TableWriter w(working(part), spec_);
+    for (uint64_t r = 0; r < info.n_rows; r += chunk) {
+      const uint64_t n = std::min(chunk, info.n_rows - r);
+      if (sources[part]) sources[part](buf.data(), n * info.dim);
+      else std::fill(buf.begin(), buf.end(), 0.0f);  // moments start at zero
+      w.append_rows(buf.data(), n);
+      bar.update(r + n);
     }
-    write_table_from_matrix(working(part), spec_, src[part]);
+    w.finish();
+    bar.finish();
   }
 }
 
@@ -149,7 +166,7 @@ void StoreTable::restore(const std::array<std::string, 3>& files) {
 }
 
 void StoreTable::rewrite(const float* values, const float* m, const float* v) {
-  write_files(values, m, v);
+  write_files({copy_from(values), m ? copy_from(m) : nullptr, v ? copy_from(v) : nullptr});
   open_stores();
 }
 
@@ -158,20 +175,29 @@ double StoreTable::hit_rate() const {
   return c ? c->cache().hit_rate() : -1.0;
 }
 
+model::TableFactory table_store_factory(const HashConfig& hc, const TableStoreOptions& o,
+                                        std::vector<std::shared_ptr<StoreTable>>& made) {
+  validate(o);
+  if (o.kind == "model") return {};
+  return [hc, o, &made](const model::Param& p, int layer, const model::ValueSource& init) {
+    const TableSpec spec = table_spec_for(hc, layer, RowDtype::kF32);
+    ENGRAM_CHECK(static_cast<int64_t>(plan_table(spec).n_rows) == p.shape[0]);
+    auto t = StoreTable::create(o, "layer" + std::to_string(layer), spec, init);
+    made.push_back(t);
+    return std::static_pointer_cast<model::TableBackend>(t);
+  };
+}
+
 std::vector<std::shared_ptr<StoreTable>> attach_table_stores(model::Transformer& m, const TableStoreOptions& o) {
   validate(o);
   std::vector<std::shared_ptr<StoreTable>> out;
   if (o.kind == "model" || !m.config().engram) return out;
   const HashConfig& hc = m.config().engram->hash;
+  auto factory = table_store_factory(hc, o, out);
   for (int layer : hc.layer_ids) {
-    const std::string name = "layers." + std::to_string(layer) + ".engram.multi_head_embedding.embedding.weight";
-    model::Param& p = m.param(name);
-    const TableSpec spec = table_spec_for(hc, layer, RowDtype::kF32);
-    ENGRAM_CHECK(static_cast<int64_t>(plan_table(spec).n_rows) == p.shape[0]);
-    auto t = StoreTable::create(o, "layer" + std::to_string(layer), spec, p.data.data(), nullptr, nullptr);
-    p.backend = t;
+    model::Param& p = m.param("layers." + std::to_string(layer) + ".engram.multi_head_embedding.embedding.weight");
+    p.backend = factory(p, layer, copy_from(p.data.data()));
     std::vector<float>().swap(p.data);
-    out.push_back(std::move(t));
   }
   return out;
 }

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "hashing/hash_config.h"
 #include "memory/row_store.h"
 #include "memory/table_format.h"
 #include "model/params.h"
@@ -40,10 +41,11 @@ class StoreTable : public model::TableBackend {
  public:
   static constexpr std::array<const char*, 3> kParts = {"value", "adam_m", "adam_v"};
 
-  // Writes the working files <dir>/<stem>.{value,adam_m,adam_v}.engt from `values` and the
-  // moments (null: zeros), each [spec n_rows, dim], and opens them through the store.
+  // Writes the working files <dir>/<stem>.{value,adam_m,adam_v}.engt, the values streamed
+  // from `values` (row-major, never held whole in RAM) and the moments zero, and opens them
+  // through the store.
   static std::shared_ptr<StoreTable> create(const TableStoreOptions& o, const std::string& stem, const TableSpec& spec,
-                                            const float* values, const float* m, const float* v);
+                                            const model::ValueSource& values);
   ~StoreTable() override;
 
   std::string describe() const override;
@@ -67,7 +69,7 @@ class StoreTable : public model::TableBackend {
  private:
   StoreTable() = default;
   std::string working(size_t part) const;
-  void write_files(const float* values, const float* m, const float* v);
+  void write_files(const std::array<model::ValueSource, 3>& sources);
   void open_stores();
   TableStoreOptions opt_;
   std::string stem_;
@@ -76,8 +78,13 @@ class StoreTable : public model::TableBackend {
   std::vector<uint64_t> ids_;
 };
 
-// Moves every Engram table of `m` into a StoreTable (values as initialised, zero moments)
-// and frees its Param::data. Does nothing for kind "model". Returns the tables.
+// A TableFactory for model construction: each Engram table is initialised straight into a
+// StoreTable (so a table larger than RAM never is in RAM); `made` collects the tables.
+model::TableFactory table_store_factory(const HashConfig& hc, const TableStoreOptions& o,
+                                        std::vector<std::shared_ptr<StoreTable>>& made);
+
+// Moves every Engram table of an already built `m` into a StoreTable (values as they are,
+// zero moments) and frees its Param::data. Does nothing for kind "model".
 std::vector<std::shared_ptr<StoreTable>> attach_table_stores(model::Transformer& m, const TableStoreOptions& o);
 
 // Reads a whole table file (any store layout) into a dense [n_rows, dim] f32 array, after

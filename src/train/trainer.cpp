@@ -106,10 +106,11 @@ TrainResult train(const TrainOptions& o) {
     cfg.vocab_size = vocab.size();
   }
   const int64_t T = o.seq > 0 ? o.seq : cfg.max_seq_len;
-  model::Transformer m(cfg, o.seed);
   TableStoreOptions topt = o.tables;
   if (topt.dir.empty()) topt.dir = o.out_dir + "/tables";
-  const auto stores = attach_table_stores(m, topt);
+  std::vector<std::shared_ptr<StoreTable>> stores;
+  // Tables in a tier are initialised straight into their files, never whole in RAM.
+  model::Transformer m(cfg, o.seed, cfg.engram ? table_store_factory(cfg.engram->hash, topt, stores) : model::TableFactory{});
   Optimizer optim(o.optim, m.params());
   Batcher batcher(dc.tokens->tokens(), vocab, dc.addr.get(), o.batch, T, o.heldout_fraction, o.seed);
 

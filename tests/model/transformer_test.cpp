@@ -1,5 +1,6 @@
 #include "model/transformer.h"
 
+#include <algorithm>
 #include <random>
 
 #include "core/error.h"
@@ -70,6 +71,52 @@ TEST(Transformer, DenseGradientsMatchFiniteDifferences) { check_model_gradients(
 TEST(Transformer, MoeGradientsMatchFiniteDifferences) { check_model_gradients(true, false, 1e-2); }
 TEST(Transformer, EngramMoeGradientsMatchFiniteDifferences) { // The gate's sign-sqrt has unbounded curvature near s = 0: a smaller step.
   check_model_gradients(true, true, 2e-3);
+}
+
+// A table backend in RAM for the model-level tests: rows of a dense array.
+class VectorBackend : public TableBackend {
+ public:
+  VectorBackend(int64_t rows, int64_t width) : w_(width), data(rows * width) {}
+  std::string describe() const override { return "vector"; }
+  void read(std::span<const int64_t> rows, float* out) override {
+    for (size_t i = 0; i < rows.size(); ++i) std::copy_n(data.begin() + rows[i] * w_, w_, out + i * w_);
+  }
+  void read_state(std::span<const int64_t>, float*, float*, float*) override { FAIL() << "not used"; }
+  void write_state(std::span<const int64_t>, const float*, const float*, const float*) override { FAIL() << "not used"; }
+  int64_t w_;
+  std::vector<float> data;
+};
+
+// A table built by a factory gets the very values a RAM table gets, the parameters after
+// it too (one random stream), and the model computes the same loss reading it from the
+// backend (only the rows the batch hits).
+TEST(Transformer, TableFactoryInitialisesTheSameValues) {
+  Transformer ram(tiny_config(true, true), 9);
+  std::shared_ptr<VectorBackend> made;
+  int layer_seen = -1;
+  TableFactory factory = [&](const Param& p, int layer, const ValueSource& init) {
+    EXPECT_TRUE(p.data.empty()) << "the table was allocated in RAM anyway";
+    layer_seen = layer;
+    made = std::make_shared<VectorBackend>(p.shape[0], p.row_width());
+    init(made->data.data(), made->data.size() / 2);  // in two pieces, as a streaming writer would
+    init(made->data.data() + made->data.size() / 2, made->data.size() - made->data.size() / 2);
+    return made;
+  };
+  Transformer tier(tiny_config(true, true), 9, factory);
+  EXPECT_EQ(layer_seen, 1);
+  const std::string table = "layers.1.engram.multi_head_embedding.embedding.weight";
+  ASSERT_TRUE(made);
+  EXPECT_EQ(made->data, ram.param(table).data);
+  EXPECT_TRUE(tier.param(table).data.empty());
+  EXPECT_EQ(tier.param(table).backend, made);
+  for (auto& p : ram.params()) {
+    if (p.name != table) {
+      EXPECT_EQ(p.data, tier.param(p.name).data) << p.name;
+    }
+  }
+  std::vector<int32_t> ids{1, 5, 7, 2, 9, 4, 3, 12}, tg{5, 7, 2, 9, 4, 3, 12, 0};
+  EngramRows er = random_rows(ram, 2, 4, 3);
+  EXPECT_EQ(ram.step(ids, tg, er, 2, 4, false), tier.step(ids, tg, er, 2, 4, false));
 }
 
 TEST(Transformer, IsCausal) {
