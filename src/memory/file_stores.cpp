@@ -69,24 +69,18 @@ void MmapStore::gather_raw(std::span<const uint64_t> ids, uint8_t* out) {
 void MmapStore::scatter(std::span<const uint64_t> ids, const float* rows) {
   check_scatter_ids(*table_, ids);
   const TableInfo& t = table_->info();
-  if (dirty_.empty()) dirty_.assign((t.n_blocks + 63) / 64, 0);
   for (size_t i = 0; i < ids.size(); ++i) {
     const uint64_t b = ids[i] / t.rows_per_block;
     verified_block(b);  // never bless a corrupt block with a fresh CRC
     encode_row(t.dtype, rows + i * t.dim, t.dim, map_ + t.data_offset + t.row_data_offset(ids[i]));
-    dirty_[b / 64] |= uint64_t{1} << (b % 64);
+    dirty_.mark(b, t.n_blocks);
   }
 }
 
 void MmapStore::flush() {
   if (!table_->writable()) return;
   const TableInfo& t = table_->info();
-  for (size_t w = 0; w < dirty_.size(); ++w)
-    for (uint64_t bits = dirty_[w]; bits; bits &= bits - 1) {
-      const uint64_t b = w * 64 + static_cast<uint64_t>(__builtin_ctzll(bits));
-      table_->record_block(b, map_ + t.block_file_offset(b));
-    }
-  std::fill(dirty_.begin(), dirty_.end(), 0);
+  dirty_.drain([&](uint64_t b) { table_->record_block(b, map_ + t.block_file_offset(b)); });
   if (::msync(map_, map_bytes_, MS_SYNC) != 0) throw Error(t.path + ": msync failed: " + std::strerror(errno));
   table_->flush();
 }

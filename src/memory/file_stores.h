@@ -36,7 +36,7 @@ class MmapStore : public RowStore {
  private:
   MmapStore() = default;
   const uint8_t* verified_block(uint64_t block);
-  std::vector<uint64_t> dirty_;  // bit per block patched since the last flush
+  DirtyBlocks dirty_;
   std::shared_ptr<TableFile> table_;
   uint8_t* map_ = nullptr;
   size_t map_bytes_ = 0;

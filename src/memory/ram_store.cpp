@@ -43,22 +43,15 @@ std::unique_ptr<RamStore> RamStore::load(std::shared_ptr<TableFile> table, const
 void RamStore::scatter(std::span<const uint64_t> ids, const float* rows) {
   const TableInfo& t = table_->info();
   check_scatter_ids(*table_, ids);
-  if (dirty_.empty()) dirty_.assign((t.n_blocks + 63) / 64, 0);
   for (size_t i = 0; i < ids.size(); ++i) {
     encode_row(t.dtype, rows + i * t.dim, t.dim, data_ + t.row_data_offset(ids[i]));
-    const uint64_t b = ids[i] / t.rows_per_block;
-    dirty_[b / 64] |= uint64_t{1} << (b % 64);
+    dirty_.mark(ids[i] / t.rows_per_block, t.n_blocks);
   }
 }
 
 void RamStore::flush() {
   const TableInfo& t = table_->info();
-  for (size_t w = 0; w < dirty_.size(); ++w)
-    for (uint64_t bits = dirty_[w]; bits; bits &= bits - 1) {
-      const uint64_t b = w * 64 + static_cast<uint64_t>(__builtin_ctzll(bits));
-      table_->write_block(b, data_ + b * t.block_bytes);
-    }
-  std::fill(dirty_.begin(), dirty_.end(), 0);
+  dirty_.drain([&](uint64_t b) { table_->write_block(b, data_ + b * t.block_bytes); });
   table_->flush();
 }
 

@@ -41,7 +41,7 @@ class RamStore : public RowStore {
   Options opt_;
   uint8_t* data_ = nullptr;
   size_t map_bytes_ = 0;
-  std::vector<uint64_t> dirty_;  // bit per block written since the last flush
+  DirtyBlocks dirty_;
 };
 
 }  // namespace engram

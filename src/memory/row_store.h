@@ -59,6 +59,26 @@ void emit_block_rows(const TableInfo& info, const BlockPlan& plan, size_t k, con
 // is < n_rows and no id appears twice. Throws engram::Error naming the table and the id.
 void check_scatter_ids(const TableFile& table, std::span<const uint64_t> ids);
 
+// Blocks a write-back store changed since its last flush, one bit each.
+class DirtyBlocks {
+ public:
+  void mark(uint64_t block, uint64_t n_blocks) {
+    if (bits_.empty()) bits_.assign((n_blocks + 63) / 64, 0);
+    bits_[block / 64] |= uint64_t{1} << (block % 64);
+  }
+  // Calls fn(block) for every marked block, ascending, and clears the marks.
+  template <typename F>
+  void drain(F fn) {
+    for (size_t w = 0; w < bits_.size(); ++w) {
+      for (uint64_t b = bits_[w]; b; b &= b - 1) fn(w * 64 + static_cast<uint64_t>(__builtin_ctzll(b)));
+      bits_[w] = 0;
+    }
+  }
+
+ private:
+  std::vector<uint64_t> bits_;
+};
+
 // Turns hasher output (per-head row values, [n_tokens, n_heads] row-major, head h's value
 // in [0, head_rows[h])) into global row ids (head offset + value). Throws engram::Error
 // naming the token, head and value when a value is outside its head.
