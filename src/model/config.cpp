@@ -1,6 +1,7 @@
 #include "model/config.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.h"
 
@@ -37,6 +38,8 @@ ModelConfig ModelConfig::from_json(const Json& j, const std::string& where) {
   c.norm_eps = get_float(j, "norm_eps", c.norm_eps, where);
   c.init_std = get_float(j, "init_std", c.init_std, where);
   if (const Json* v = json_field_opt(j, "tie_embeddings")) c.tie_embeddings = json_bool(*v, where + ": tie_embeddings");
+  if (const Json* v = json_field_opt(j, "scaled_residual_init"))
+    c.scaled_residual_init = json_bool(*v, where + ": scaled_residual_init");
   if (const Json* f = json_field_opt(j, "ffn")) {
     const std::string w = where + ": ffn";
     if (const Json* t = json_field_opt(*f, "type")) c.ffn.type = json_string(*t, w + ".type");
@@ -45,6 +48,8 @@ ModelConfig ModelConfig::from_json(const Json& j, const std::string& where) {
     c.ffn.top_k = get_int(*f, "top_k", c.ffn.top_k, w);
     c.ffn.shared_hidden = get_int(*f, "shared_hidden", c.ffn.shared_hidden, w);
     c.ffn.dense_hidden = get_int(*f, "dense_hidden", c.ffn.dense_hidden, w);
+    if (const Json* r = json_field_opt(*f, "router")) c.ffn.router = json_string(*r, w + ".router");
+    c.ffn.aux_loss_coef = get_float(*f, "aux_loss_coef", c.ffn.aux_loss_coef, w);
     c.ffn.bias_update_rate = get_float(*f, "bias_update_rate", c.ffn.bias_update_rate, w);
   }
   if (const Json* e = json_field_opt(j, "engram")) {
@@ -82,6 +87,11 @@ void ModelConfig::validate(const std::string& where) const {
                                                             std::to_string(ffn.n_experts) + "]");
     need(ffn.hidden >= 1, "ffn.hidden must be at least 1");
     need(ffn.shared_hidden >= 0, "ffn.shared_hidden must be >= 0");
+    need(ffn.router == "softmax_aux" || ffn.router == "sigmoid_bias",
+         "ffn.router must be \"softmax_aux\" or \"sigmoid_bias\", got \"" + ffn.router + "\"");
+    need(ffn.aux_loss_coef >= 0 && std::isfinite(ffn.aux_loss_coef), "ffn.aux_loss_coef must be finite and >= 0");
+    need(ffn.bias_update_rate >= 0 && std::isfinite(ffn.bias_update_rate),
+         "ffn.bias_update_rate must be finite and >= 0");
   } else {
     need(ffn.dense_hidden >= 1, "ffn.dense_hidden must be at least 1");
   }
@@ -107,9 +117,11 @@ Json ModelConfig::to_json() const {
   j["norm_eps"] = norm_eps;
   j["tie_embeddings"] = tie_embeddings;
   j["init_std"] = init_std;
+  j["scaled_residual_init"] = scaled_residual_init;
   j["ffn"] = {{"type", ffn.type},           {"hidden", ffn.hidden},
               {"n_experts", ffn.n_experts}, {"top_k", ffn.top_k},
               {"shared_hidden", ffn.shared_hidden}, {"dense_hidden", ffn.dense_hidden},
+              {"router", ffn.router},       {"aux_loss_coef", ffn.aux_loss_coef},
               {"bias_update_rate", ffn.bias_update_rate}};
   if (engram) {
     const HashConfig& h = engram->hash;

@@ -19,7 +19,13 @@ struct FfnConfig {
   int64_t top_k = 2;
   int64_t shared_hidden = 0;      // width of the always-on shared expert (0 = none)
   int64_t dense_hidden = 1024;    // width of the dense SwiGLU (type "dense")
-  float bias_update_rate = 1e-3f; // auxiliary-loss-free balancing step
+  // Router: "softmax_aux" (softmax over experts, top-k, chosen probabilities renormalised,
+  // Switch-style load-balancing loss aux_loss_coef * E * sum_e f_e P_e added per MoE layer)
+  // or "sigmoid_bias" (DeepSeek-V3: sigmoid scores, top-k by score + bias, the bias moved
+  // by bias_update_rate * sign(mean load - load) after each step, no auxiliary loss).
+  std::string router = "softmax_aux";
+  float aux_loss_coef = 0.01f;     // softmax_aux only
+  float bias_update_rate = 1e-3f;  // sigmoid_bias only: auxiliary-loss-free balancing step
 };
 
 struct EngramConfig {
@@ -38,6 +44,10 @@ struct ModelConfig {
   float norm_eps = 1e-6f;
   bool tie_embeddings = true;
   float init_std = 0.02f;
+  // Residual-branch output projections (attention out, FFN/expert/shared-expert down) drawn
+  // with init_std / sqrt(2 n_layers) (GPT-2), so the residual stream's variance at init does
+  // not grow with depth. false: init_std for every matrix.
+  bool scaled_residual_init = true;
   FfnConfig ffn;
   std::optional<EngramConfig> engram;
 

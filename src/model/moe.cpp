@@ -1,6 +1,7 @@
 #include "model/moe.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "ops/linear.h"
@@ -17,7 +18,20 @@ void MoeLayer::forward(float* y, const float* x, int64_t N, const MoeParams& p, 
   N_ = N;
   score_.resize(N * E);
   linear_forward(score_.data(), x, p.router, nullptr, N, d, E);
-  for (auto& v : score_) v = ops::sigmoidf(v);
+  if (s_.softmax) {
+    for (int64_t n = 0; n < N; ++n) {
+      float* z = score_.data() + n * E;
+      float mx = z[0];
+      for (int64_t e = 1; e < E; ++e) mx = std::max(mx, z[e]);
+      float sum = 0.0f;
+      for (int64_t e = 0; e < E; ++e) sum += (z[e] = std::exp(z[e] - mx));
+      for (int64_t e = 0; e < E; ++e) z[e] /= sum;
+    }
+  } else {
+    for (auto& v : score_) v = ops::sigmoidf(v);
+  }
+  // Selection steers by the bias only for the sigmoid router (the softmax one keeps it 0).
+  const bool biased = !s_.softmax;
 
   const bool reuse = frozen_ && static_cast<int64_t>(chosen_.size()) == N * K;
   if (!reuse) chosen_.assign(N * K, 0);
@@ -32,7 +46,7 @@ void MoeLayer::forward(float* y, const float* x, int64_t N, const MoeParams& p, 
     } else {
       for (int64_t e = 0; e < E; ++e) order[e] = static_cast<int32_t>(e);
       std::partial_sort(order.begin(), order.begin() + K, order.end(), [&](int32_t a, int32_t b) {
-        const float va = s[a] + bias_[a], vb = s[b] + bias_[b];
+        const float va = biased ? s[a] + bias_[a] : s[a], vb = biased ? s[b] + bias_[b] : s[b];
         return va > vb || (va == vb && a < b);
       });
     }
@@ -45,6 +59,20 @@ void MoeLayer::forward(float* y, const float* x, int64_t N, const MoeParams& p, 
       tokens_[e].push_back(static_cast<int32_t>(n));
       slot_[e].push_back(static_cast<int32_t>(k));
       if (training) ++load_[e];
+    }
+  }
+
+  // Load-balancing term: f_e (routed share) is a constant, P_e the mean affinity.
+  aux_ = 0.0;
+  aux_grad_.assign(E, 0.0f);
+  if (s_.softmax && s_.aux_coef > 0 && N > 0) {
+    for (int64_t e = 0; e < E; ++e) {
+      const double f = static_cast<double>(tokens_[e].size()) / static_cast<double>(N * K);
+      double P = 0.0;
+      for (int64_t n = 0; n < N; ++n) P += score_[n * E + e];
+      P /= static_cast<double>(N);
+      aux_ += s_.aux_coef * static_cast<double>(E) * f * P;
+      aux_grad_[e] = static_cast<float>(s_.aux_coef * static_cast<double>(E) * f / static_cast<double>(N));
     }
   }
 
@@ -123,9 +151,10 @@ void MoeLayer::backward(float* dx, const float* dy, const MoeParams& p, const Mo
       for (int64_t c = 0; c < d; ++c) dxr[c] += dxa[i * d + c];
     }
   }
-  // Gates g_k = s_k / S over the chosen set: ds_j = (dg_j - sum_k dg_k g_k) / S, then
-  // through the sigmoid: dlogit = ds * s (1 - s). Unchosen experts get no gradient.
-  std::vector<float> dlogit(N * E, 0.0f);
+  // Gates g_k = s_k / S over the chosen set: ds_j = (dg_j - sum_k dg_k g_k) / S. Sigmoid:
+  // dlogit = ds * s (1 - s), unchosen experts get no gradient. Softmax: ds also holds the
+  // auxiliary term's d/ds for every expert, and dlogit = s * (ds - <s, ds>).
+  std::vector<float> dlogit(N * E, 0.0f), ds(E);
   for (int64_t n = 0; n < N; ++n) {
     const float* s = score_.data() + n * E;
     float S = 0.0f, dot = 0.0f;
@@ -133,10 +162,19 @@ void MoeLayer::backward(float* dx, const float* dy, const MoeParams& p, const Mo
       S += s[chosen_[n * K + k]];
       dot += dgate[n * K + k] * gate_[n * K + k];
     }
-    for (int64_t k = 0; k < K; ++k) {
-      const int32_t e = chosen_[n * K + k];
-      const float ds = (dgate[n * K + k] - dot) / S;
-      dlogit[n * E + e] = ds * s[e] * (1.0f - s[e]);
+    if (s_.softmax) std::copy(aux_grad_.begin(), aux_grad_.end(), ds.begin());
+    else std::fill(ds.begin(), ds.end(), 0.0f);
+    for (int64_t k = 0; k < K; ++k) ds[chosen_[n * K + k]] += (dgate[n * K + k] - dot) / S;
+    float* dl = dlogit.data() + n * E;
+    if (s_.softmax) {
+      float sd = 0.0f;
+      for (int64_t e = 0; e < E; ++e) sd += s[e] * ds[e];
+      for (int64_t e = 0; e < E; ++e) dl[e] = s[e] * (ds[e] - sd);
+    } else {
+      for (int64_t k = 0; k < K; ++k) {
+        const int32_t e = chosen_[n * K + k];
+        dl[e] = ds[e] * s[e] * (1.0f - s[e]);
+      }
     }
   }
   linear_backward(dx, g.router, nullptr, dlogit.data(), x_, p.router, N, d, E);
@@ -152,6 +190,10 @@ void MoeLayer::backward(float* dx, const float* dy, const MoeParams& p, const Mo
 
 void MoeLayer::update_bias(float rate) {
   const int64_t E = s_.n_experts;
+  if (s_.softmax) {
+    std::fill(load_.begin(), load_.end(), 0);
+    return;
+  }
   double mean = 0.0;
   for (auto l : load_) mean += static_cast<double>(l);
   mean /= E;

@@ -1,11 +1,14 @@
-// Mixture-of-experts FFN with DeepSeek-V3 style routing and auxiliary-loss-free balancing.
+// Mixture-of-experts FFN with two routers.
 //
-// Routing: s = sigmoid(x Wr^T) [N, E]; each token picks the top_k experts by s + bias
-// (bias is not a learned weight: it only steers selection); the chosen experts' weights are
-// g = s / sum(s over the chosen), so gradients reach the router through s.
-// Output: y = sum_chosen g_e * SwiGLU_e(x) + SwiGLU_shared(x) (shared expert optional).
-// Balancing: after each optimiser step, bias_e += rate * sign(mean_load - load_e)
+// Sigmoid + bias (DeepSeek-V3, auxiliary-loss-free): s = sigmoid(x Wr^T) [N, E]; each token
+// picks the top_k experts by s + bias (bias is not a learned weight: it only steers
+// selection). Balancing: after each optimiser step, bias_e += rate * sign(mean_load - load_e)
 // (update_bias), which lowers the bias of overloaded experts (Wang et al., 2024).
+// Softmax + auxiliary loss (Switch / Mixtral): s = softmax(x Wr^T) over experts, top_k by s;
+// the layer adds aux_coef * E * sum_e f_e P_e to the objective, f_e = share of the N*k
+// routed slots that went to e (a constant), P_e = mean_n s[n, e]; 1 when balanced.
+// Both: the chosen experts' weights are g = s / sum(s over the chosen), so gradients reach
+// the router through s; y = sum_chosen g_e * SwiGLU_e(x) + SwiGLU_shared(x) (shared optional).
 // Ties in selection go to the lower expert index, so routing is deterministic.
 // Not thread-safe: a layer object holds the activations of its last forward.
 #pragma once
@@ -21,6 +24,8 @@ struct MoeShape {
   int64_t n_experts = 0;  // routed experts
   int64_t top_k = 0;
   int64_t shared_hidden = 0;  // 0 = no shared expert
+  bool softmax = false;       // router: false sigmoid + bias, true softmax + auxiliary loss
+  float aux_coef = 0.0f;      // softmax router's load-balancing loss weight
 };
 
 // Weight pointers (PyTorch layouts [out, in]); grads use the same struct.
@@ -46,8 +51,12 @@ class MoeLayer {
   // Accumulates dx [N, d] and the weight grads.
   void backward(float* dx, const float* dy, const MoeParams& p, const MoeParams& g);
 
-  // Auxiliary-loss-free balancing step from the loads counted since the last call.
+  // Auxiliary-loss-free balancing step from the loads counted since the last call (the
+  // sigmoid router's; a no-op for the softmax router).
   void update_bias(float rate);
+  // aux_coef * E * sum_e f_e P_e of the last forward (0 for the sigmoid router); its
+  // gradient is part of backward.
+  double aux_loss() const { return aux_; }
   // Reuse the last forward's expert choice (gates still follow the scores). Routing is
   // piecewise constant, so finite-difference checks freeze it to stay on one piece.
   void freeze_routing(bool on) { frozen_ = on; }
@@ -64,7 +73,9 @@ class MoeLayer {
   // Saved by forward.
   const float* x_ = nullptr;
   int64_t N_ = 0;
-  std::vector<float> score_;                 // [N, E] sigmoid affinities
+  double aux_ = 0.0;
+  std::vector<float> score_;                 // [N, E] sigmoid or softmax affinities
+  std::vector<float> aux_grad_;              // [E] d(aux term)/d s[n, e] (same for every n)
   std::vector<int32_t> chosen_;              // [N, k]
   std::vector<float> gate_;                  // [N, k]
   std::vector<std::vector<int32_t>> tokens_;  // per expert: token indices

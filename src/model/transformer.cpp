@@ -1,5 +1,6 @@
 #include "model/transformer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -68,6 +69,10 @@ Transformer::Transformer(ModelConfig cfg, uint64_t seed, const TableFactory& tab
   if (cfg_.vocab_size < 2) throw Error("model config: vocab_size must be set (at least 2) to build a model");
   const int64_t d = cfg_.d_model, V = cfg_.vocab_size;
   Initializer init(seed, cfg_.init_std);
+  // Residual-branch output projections (see ModelConfig::scaled_residual_init).
+  const float out_std = cfg_.scaled_residual_init
+                            ? cfg_.init_std / std::sqrt(2.0f * static_cast<float>(cfg_.n_layers))
+                            : cfg_.init_std;
   tok_emb_ = &add("tok_emb.weight", {V, d}, ParamKind::kWeight);
   init.normal(*tok_emb_);
   int engram_i = 0;
@@ -89,7 +94,7 @@ Transformer::Transformer(ModelConfig cfg, uint64_t seed, const TableFactory& tab
     init.ones(*L->attn_norm);
     for (auto [slot, nm] : {std::pair{&L->wq, "wq"}, {&L->wk, "wk"}, {&L->wv, "wv"}, {&L->wo, "wo"}}) {
       *slot = &add(pre + "attn." + nm + ".weight", {d, d}, ParamKind::kWeight);
-      init.normal(**slot);
+      init.normal(**slot, slot == &L->wo ? out_std : -1.0f);
     }
     L->ffn_norm = &add(pre + "ffn_norm.weight", {d}, ParamKind::kNoDecay);
     init.ones(*L->ffn_norm);
@@ -98,21 +103,27 @@ Transformer::Transformer(ModelConfig cfg, uint64_t seed, const TableFactory& tab
       L->w1 = &add(pre + "ffn.w1.weight", {F, d}, ParamKind::kWeight);
       L->w3 = &add(pre + "ffn.w3.weight", {F, d}, ParamKind::kWeight);
       L->w2 = &add(pre + "ffn.w2.weight", {d, F}, ParamKind::kWeight);
-      for (Param* p : {L->w1, L->w3, L->w2}) init.normal(*p);
+      init.normal(*L->w1);
+      init.normal(*L->w3);
+      init.normal(*L->w2, out_std);
     } else {
       const int64_t E = cfg_.ffn.n_experts, F = cfg_.ffn.hidden, S = cfg_.ffn.shared_hidden;
       L->router = &add(pre + "moe.router.weight", {E, d}, ParamKind::kWeight);
       L->ew1 = &add(pre + "moe.w1", {E, F, d}, ParamKind::kWeight);
       L->ew3 = &add(pre + "moe.w3", {E, F, d}, ParamKind::kWeight);
       L->ew2 = &add(pre + "moe.w2", {E, d, F}, ParamKind::kWeight);
-      for (Param* p : {L->router, L->ew1, L->ew3, L->ew2}) init.normal(*p);
+      for (Param* p : {L->router, L->ew1, L->ew3}) init.normal(*p);
+      init.normal(*L->ew2, out_std);
       if (S > 0) {
         L->sw1 = &add(pre + "moe.shared_w1", {S, d}, ParamKind::kWeight);
         L->sw3 = &add(pre + "moe.shared_w3", {S, d}, ParamKind::kWeight);
         L->sw2 = &add(pre + "moe.shared_w2", {d, S}, ParamKind::kWeight);
-        for (Param* p : {L->sw1, L->sw3, L->sw2}) init.normal(*p);
+        init.normal(*L->sw1);
+        init.normal(*L->sw3);
+        init.normal(*L->sw2, out_std);
       }
-      L->moe = std::make_unique<MoeLayer>(MoeShape{d, F, E, cfg_.ffn.top_k, S});
+      L->moe = std::make_unique<MoeLayer>(
+          MoeShape{d, F, E, cfg_.ffn.top_k, S, cfg_.ffn.router == "softmax_aux", cfg_.ffn.aux_loss_coef});
     }
     layers_.push_back(std::move(L));
   }
@@ -410,6 +421,30 @@ void Transformer::zero_grad() {
 void Transformer::update_router_bias() {
   for (auto& L : layers_)
     if (L->moe) L->moe->update_bias(cfg_.ffn.bias_update_rate);
+}
+
+double Transformer::last_aux_loss() const {
+  double a = 0.0;
+  for (auto& L : layers_)
+    if (L->moe) a += L->moe->aux_loss();
+  return a;
+}
+
+std::vector<ExpertLoad> Transformer::last_expert_loads() const {
+  std::vector<ExpertLoad> out;
+  for (auto& L : layers_) {
+    if (!L->moe) continue;
+    const auto& routed = L->moe->routed();
+    int64_t total = 0;
+    for (auto& t : routed) total += static_cast<int64_t>(t.size());
+    ExpertLoad el;
+    el.share.reserve(routed.size());
+    for (auto& t : routed) el.share.push_back(total ? static_cast<double>(t.size()) / total : 0.0);
+    el.min_share = el.share.empty() ? 0 : *std::min_element(el.share.begin(), el.share.end());
+    el.max_share = el.share.empty() ? 0 : *std::max_element(el.share.begin(), el.share.end());
+    out.push_back(std::move(el));
+  }
+  return out;
 }
 
 void Transformer::freeze_routing(bool on) {

@@ -31,6 +31,12 @@ struct StepProfile {
 };
 class EngramBlock;
 
+// Routed share of each expert (of the N*k slots) in one MoE layer's last forward.
+struct ExpertLoad {
+  std::vector<double> share;
+  double min_share = 0, max_share = 0;
+};
+
 // Row ids for every Engram layer of the model: rows[i] is [B, T, columns] for the i-th
 // Engram layer in config order.
 struct EngramRows {
@@ -66,7 +72,9 @@ class Transformer {
   const std::vector<int64_t>& engram_table_sizes(size_t i) const { return engram_sizes_[i]; }
 
   // Forward over ids [B, T] (model vocabulary) with targets [B, T]; returns the mean
-  // cross-entropy. With `backward`, accumulates every gradient (call zero_grad first).
+  // cross-entropy. With `backward`, accumulates every gradient (call zero_grad first) of
+  // the objective: that cross-entropy plus last_aux_loss() (the softmax routers' balancing
+  // terms; 0 for sigmoid routers and dense FFNs).
   double step(std::span<const int32_t> ids, std::span<const int32_t> targets, const EngramRows& er, int64_t B,
               int64_t T, bool backward);
   // Logits [B, T, V] of a forward pass (no targets).
@@ -83,6 +91,10 @@ class Transformer {
   StepProfile& profile() { return prof_; }
   // Auxiliary-loss-free MoE balancing after an optimiser step.
   void update_router_bias();
+  // Sum over MoE layers of the auxiliary load-balancing loss of the last forward.
+  double last_aux_loss() const;
+  // Per MoE layer: the experts' routed shares in the last forward.
+  std::vector<ExpertLoad> last_expert_loads() const;
   // Keep every MoE layer's expert choice from the last forward (finite-difference checks).
   void freeze_routing(bool on);
   // Mean gate value per Engram layer and position of the last forward: [n_engram][B*T].

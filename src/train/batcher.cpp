@@ -66,9 +66,9 @@ Batcher::Batcher(std::span<const uint32_t> tokens, const VocabMap& vocab, const 
   if (train_end_ < T + 1)
     throw Error("corpus too short: " + std::to_string(train_end_) + " training tokens, one window needs " +
                 std::to_string(T + 1) + "\n---> HINT: use a longer corpus or a smaller max_seq_len / --seq");
-  if (heldout_fraction > 0 && n - train_end_ < B * (T + 1))
-    throw Error("corpus too short for one held-out batch: " + std::to_string(n - train_end_) +
-                " held-out tokens, need " + std::to_string(B * (T + 1)));
+  if (heldout_fraction > 0 && n - train_end_ < T + 1)
+    throw Error("corpus too short for one held-out window: " + std::to_string(n - train_end_) +
+                " held-out tokens, need " + std::to_string(T + 1));
 }
 
 namespace {
@@ -87,29 +87,35 @@ Batch Batcher::train_batch(int64_t step) const {
   return make(starts);
 }
 
-int64_t Batcher::heldout_batches() const { return heldout_tokens() / (B_ * (T_ + 1)); }
+int64_t Batcher::heldout_windows() const { return heldout_tokens() / (T_ + 1); }
+
+int64_t Batcher::heldout_batches() const { return (heldout_windows() + B_ - 1) / B_; }
 
 Batch Batcher::heldout_batch(int64_t i) const {
-  std::vector<int64_t> starts(B_);
-  for (int64_t b = 0; b < B_; ++b) starts[b] = train_end_ + (i * B_ + b) * (T_ + 1);
+  if (i < 0 || i >= heldout_batches())
+    throw Error("held-out batch " + std::to_string(i) + " outside [0, " + std::to_string(heldout_batches()) + ")");
+  const int64_t nb = std::min(B_, heldout_windows() - i * B_);
+  std::vector<int64_t> starts(nb);
+  for (int64_t b = 0; b < nb; ++b) starts[b] = train_end_ + (i * B_ + b) * (T_ + 1);
   return make(starts);
 }
 
 Batch Batcher::make(const std::vector<int64_t>& starts) const {
+  const int64_t B = static_cast<int64_t>(starts.size());  // a last held-out batch may be short
   Batch bt;
-  bt.B = B_;
+  bt.B = B;
   bt.T = T_;
-  bt.tok_ids.resize(B_ * T_);
-  bt.ids.resize(B_ * T_);
-  bt.targets.resize(B_ * T_);
-  for (int64_t b = 0; b < B_; ++b)
+  bt.tok_ids.resize(B * T_);
+  bt.ids.resize(B * T_);
+  bt.targets.resize(B * T_);
+  for (int64_t b = 0; b < B; ++b)
     for (int64_t t = 0; t < T_; ++t) {
       const int64_t pos = starts[b] + t;
       bt.tok_ids[b * T_ + t] = tokens_[pos];
       bt.ids[b * T_ + t] = vocab_.to_model(tokens_[pos], pos);
       bt.targets[b * T_ + t] = vocab_.to_model(tokens_[pos + 1], pos + 1);
     }
-  if (addr_) bt.rows = addr_->rows(bt.tok_ids, B_, T_);
+  if (addr_) bt.rows = addr_->rows(bt.tok_ids, B, T_);
   return bt;
 }
 

@@ -55,7 +55,9 @@ class Batcher {
   Batcher(std::span<const uint32_t> tokens, const VocabMap& vocab, const Addressing* addressing, int64_t B, int64_t T,
           double heldout_fraction, uint64_t seed);
   Batch train_batch(int64_t step) const;
-  // Number of full held-out batches available, and the i-th one.
+  // The held-out split as consecutive windows of T+1 tokens (every one of them), in
+  // batches of B; the last batch holds the remainder (B may be smaller there).
+  int64_t heldout_windows() const;
   int64_t heldout_batches() const;
   Batch heldout_batch(int64_t i) const;
   int64_t train_tokens() const { return train_end_; }

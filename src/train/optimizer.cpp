@@ -2,21 +2,61 @@
 
 #include <cmath>
 
+#include "core/error.h"
+
 namespace engram::train {
 
 using model::Param;
 using model::ParamKind;
 
 float lr_at(const OptimConfig& c, int64_t step) {
+  constexpr double kPi = 3.141592653589793;
+  if (c.schedule == LrSchedule::kConstant)
+    return c.warmup_steps > 0 && step < c.warmup_steps ? c.lr * static_cast<float>(step + 1) / c.warmup_steps : c.lr;
+  if (c.schedule == LrSchedule::kCosineFull) {
+    // One cosine over [0, total_steps], times the warmup ramp.
+    if (step >= c.total_steps || c.total_steps <= 0) return c.min_lr;
+    const double p = static_cast<double>(step) / c.total_steps;
+    const double ramp = c.warmup_steps > 0 && step < c.warmup_steps ? static_cast<double>(step + 1) / c.warmup_steps : 1.0;
+    return static_cast<float>(ramp * (c.min_lr + 0.5 * (c.lr - c.min_lr) * (1.0 + std::cos(kPi * p))));
+  }
   if (c.warmup_steps > 0 && step < c.warmup_steps) return c.lr * static_cast<float>(step + 1) / c.warmup_steps;
   const int64_t decay = c.total_steps - c.warmup_steps;
   if (decay <= 0 || step >= c.total_steps) return c.min_lr;
   const double p = static_cast<double>(step - c.warmup_steps) / decay;
-  return static_cast<float>(c.min_lr + 0.5 * (c.lr - c.min_lr) * (1.0 + std::cos(3.141592653589793 * p)));
+  if (c.schedule == LrSchedule::kLinear) return static_cast<float>(c.lr + (c.min_lr - c.lr) * p);
+  return static_cast<float>(c.min_lr + 0.5 * (c.lr - c.min_lr) * (1.0 + std::cos(kPi * p)));
+}
+
+const char* schedule_name(LrSchedule s) {
+  switch (s) {
+    case LrSchedule::kCosine: return "cosine";
+    case LrSchedule::kCosineFull: return "cosine_full";
+    case LrSchedule::kLinear: return "linear";
+    case LrSchedule::kConstant: return "constant";
+  }
+  return "?";
+}
+
+LrSchedule parse_schedule(const std::string& name) {
+  for (LrSchedule s : {LrSchedule::kCosine, LrSchedule::kCosineFull, LrSchedule::kLinear, LrSchedule::kConstant})
+    if (name == schedule_name(s)) return s;
+  throw Error("unknown learning-rate schedule '" + name + "' (expected cosine, cosine_full, linear or constant)");
+}
+
+const char* table_adam_name(TableAdam a) { return a == TableAdam::kLazy ? "lazy" : "dense"; }
+
+TableAdam parse_table_adam(const std::string& name) {
+  if (name == "lazy") return TableAdam::kLazy;
+  if (name == "dense") return TableAdam::kDense;
+  throw Error("unknown table optimiser '" + name + "' (expected lazy or dense)");
 }
 
 Optimizer::Optimizer(OptimConfig cfg, std::deque<Param>& params) : cfg_(cfg), params_(params) {
   for (auto& p : params_) {
+    if (p.backend && cfg_.table_adam == TableAdam::kDense)
+      throw Error("table '" + p.name + "' lives in a memory-tier store (" + p.backend->describe() +
+                  "), which takes lazy Adam only\n---> HINT: --table-adam lazy, or --tables model");
     const int64_t n = p.backend ? 0 : p.numel();  // a backend keeps its table's moments
     m_.emplace_back(n, 0.0f);
     v_.emplace_back(n, 0.0f);
@@ -55,7 +95,17 @@ double Optimizer::step(int64_t step) {
         }
       };
       const auto& rows = p.sparse.rows;
-      if (p.backend) {
+      if (cfg_.table_adam == TableAdam::kDense) {
+        // Every row: the hit rows' gradients, zero elsewhere.
+        const int64_t R = p.shape[0];
+        dense_g_.assign(W, 0.0f);
+        size_t next = 0;
+        for (int64_t r = 0; r < R; ++r) {
+          const float* g = dense_g_.data();
+          if (next < rows.size() && rows[next] == r) g = p.sparse.grad.data() + (next++) * W;
+          adam_row(p.data.data() + r * W, m + r * W, v + r * W, g);
+        }
+      } else if (p.backend) {
         const size_t n = rows.size();
         rows_w_.resize(n * W);
         rows_m_.resize(n * W);

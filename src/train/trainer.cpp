@@ -15,6 +15,7 @@
 #include "core/paths.h"
 #include "core/progress.h"
 #include "core/svg_plot.h"
+#include "io/safetensors.h"
 #include "model/transformer.h"
 #include "tokenizer/compression.h"
 #include "tokenizer/tokenizer.h"
@@ -56,15 +57,94 @@ DataContext open_data(const std::string& data_path, const std::string& tok_flag,
   return dc;
 }
 
-double eval_loss(model::Transformer& m, const Batcher& b, int64_t max_batches) {
-  const int64_t n = std::min(max_batches, b.heldout_batches());
+// Token-weighted mean cross-entropy over the first max_batches held-out batches (0: all).
+EvalResult eval_loss(model::Transformer& m, const Batcher& b, int64_t max_batches) {
+  const int64_t n = max_batches > 0 ? std::min(max_batches, b.heldout_batches()) : b.heldout_batches();
   double s = 0;
+  EvalResult r;
   for (int64_t i = 0; i < n; ++i) {
     Batch bt = b.heldout_batch(i);
-    s += m.step(bt.ids, bt.targets, bt.rows, bt.B, bt.T, false);
+    s += m.step(bt.ids, bt.targets, bt.rows, bt.B, bt.T, false) * static_cast<double>(bt.B * bt.T);
+    r.tokens += bt.B * bt.T;
+    r.windows += bt.B;
   }
-  return n ? s / n : NAN;
+  r.windows_total = b.heldout_windows();
+  r.loss = r.tokens ? s / static_cast<double>(r.tokens) : NAN;
+  return r;
 }
+
+// Every batch of a run, kept for --parity-dump: [steps, B, T] ids and targets, rows per
+// Engram layer [steps, B, T, columns], and the held-out split the same way.
+struct BatchRecord {
+  int64_t steps = 0;
+  std::vector<int64_t> ids, targets;
+  std::vector<std::vector<int64_t>> rows;
+  void add(const Batch& bt) {
+    ++steps;
+    ids.insert(ids.end(), bt.ids.begin(), bt.ids.end());
+    targets.insert(targets.end(), bt.targets.begin(), bt.targets.end());
+    rows.resize(bt.rows.rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) rows[i].insert(rows[i].end(), bt.rows.rows[i].begin(), bt.rows.rows[i].end());
+  }
+  void write(SafeTensorsWriter& w, const std::string& pre, std::vector<int64_t> lead, int64_t T) const {
+    std::vector<int64_t> shape = lead;
+    shape.push_back(T);
+    w.add_i64(pre + "ids", shape, ids);
+    w.add_i64(pre + "targets", shape, targets);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      std::vector<int64_t> rs = shape;
+      int64_t n = 1;
+      for (auto v : shape) n *= v;
+      rs.push_back(n ? static_cast<int64_t>(rows[i].size()) / n : 0);
+      w.add_i64(pre + "rows/" + std::to_string(i), rs, rows[i]);
+    }
+  }
+};
+
+// Routed share of each expert over a window of steps, per MoE layer; warns once per
+// layer and expert when one starves (below a tenth of its fair share).
+struct LoadMonitor {
+  std::vector<std::vector<double>> sum;  // [layer][expert] summed per-step shares
+  int64_t steps = 0;
+  std::vector<std::vector<bool>> warned;
+  void add(const std::vector<model::ExpertLoad>& loads) {
+    if (sum.size() != loads.size()) {
+      sum.assign(loads.size(), {});
+      warned.assign(loads.size(), {});
+    }
+    for (size_t l = 0; l < loads.size(); ++l) {
+      sum[l].resize(loads[l].share.size(), 0.0);
+      warned[l].resize(loads[l].share.size(), false);
+      for (size_t e = 0; e < loads[l].share.size(); ++e) sum[l][e] += loads[l].share[e];
+    }
+    ++steps;
+  }
+  // Mean shares since the last call, and any starving experts (warned about on stderr).
+  Json flush(bool quiet) {
+    Json out = Json::array();
+    Json starving = Json::array();
+    for (size_t l = 0; l < sum.size() && steps > 0; ++l) {
+      const double E = static_cast<double>(sum[l].size());
+      Json shares = Json::array();
+      for (size_t e = 0; e < sum[l].size(); ++e) {
+        const double sh = sum[l][e] / static_cast<double>(steps);
+        shares.push_back(sh);
+        if (sh < 0.1 / E) {
+          starving.push_back({{"layer", l}, {"expert", e}, {"share", sh}});
+          if (!quiet && !warned[l][e])
+            std::fprintf(stderr, "\nwarning: MoE layer %zu expert %zu gets %.4f of the routed tokens over the last %lld "
+                         "steps (fair share %.4f): routing is collapsing\n",
+                         l, e, sh, static_cast<long long>(steps), 1.0 / E);
+          warned[l][e] = true;
+        }
+        sum[l][e] = 0.0;
+      }
+      out.push_back(shares);
+    }
+    steps = 0;
+    return {{"shares", out}, {"starving", starving}};
+  }
+};
 
 void write_metrics(const std::string& path, const std::vector<Json>& lines) {
   std::string out;
@@ -89,6 +169,33 @@ void write_plot(const std::string& path, const std::string& label, const std::ve
     }
   }
   write_line_plot(path, {"Loss: " + label, "step", "cross-entropy (nats)"}, {tr, ev});
+}
+
+Json optim_json(const OptimConfig& c) {
+  return {{"lr", c.lr},
+          {"min_lr", c.min_lr},
+          {"warmup_steps", c.warmup_steps},
+          {"total_steps", c.total_steps},
+          {"schedule", schedule_name(c.schedule)},
+          {"beta1", c.beta1},
+          {"beta2", c.beta2},
+          {"eps", c.eps},
+          {"weight_decay", c.weight_decay},
+          {"table_lr_mult", c.table_lr_mult},
+          {"table_adam", table_adam_name(c.table_adam)},
+          {"grad_clip", c.grad_clip}};
+}
+
+// A resumed run must see the batches the interrupted one would have: same batch shape,
+// and seed.
+void check_resume_matches(const std::string& path, const std::string& stored_extra, const Json& now) {
+  const Json was = parse_json(stored_extra, path + ": metadata 'extra'");
+  for (const char* key : {"batch", "seq", "seed"}) {
+    if (!was.contains(key)) continue;
+    if (was[key] != now[key])
+      throw Error(path + ": the checkpoint was trained with " + key + " = " + was[key].dump() + ", this run asks for " +
+                  now[key].dump() + "; a resumed run must keep it\n---> HINT: pass the original value, or start a new --out");
+  }
 }
 
 }  // namespace
@@ -121,13 +228,17 @@ TrainResult train(const TrainOptions& o) {
   std::vector<Json> lines;
   int64_t start = 0;
   Json extra = {{"data", o.data_path}, {"batch", o.batch}, {"seq", T}, {"seed", o.seed}, {"label", o.label},
-               {"tables", topt.kind}};
+               {"tables", topt.kind}, {"optim", optim_json(o.optim)}};
+  if (!o.parity_dump.empty() && !stores.empty())
+    throw Error("--parity-dump needs the tables as RAM parameters (--tables model), not in '" +
+                stores[0]->describe() + "'");
   res.tables = stores.empty() ? "model" : stores[0]->describe();
   if (o.resume) {
     if (!file_exists(res.checkpoint_path)) throw Error("--resume: no checkpoint at '" + res.checkpoint_path + "'");
     VocabMap stored;
     CheckpointInfo info = load_checkpoint(res.checkpoint_path, m, &optim, &stored);
     if (stored.model_to_tok != vocab.model_to_tok) throw Error(res.checkpoint_path + ": vocabulary differs from the corpus's");
+    check_resume_matches(res.checkpoint_path, info.extra_json, extra);
     start = info.step;
     if (file_exists(res.metrics_path)) {
       std::istringstream in(read_file(res.metrics_path));
@@ -142,6 +253,13 @@ TrainResult train(const TrainOptions& o) {
     save_checkpoint(res.checkpoint_path, m, &optim, vocab, {steps_done, hex64(dc.tokenizer_hash), extra.dump()});
   };
 
+  BatchRecord record;
+  if (!o.parity_dump.empty()) {
+    if (o.resume) throw Error("--parity-dump records a whole run; it cannot be combined with --resume");
+    std::filesystem::create_directories(o.parity_dump);
+    save_checkpoint(o.parity_dump + "/init.safetensors", m, nullptr, vocab, {0, hex64(dc.tokenizer_hash), extra.dump()});
+  }
+  LoadMonitor loads;
   const int64_t end = o.stop_after >= 0 ? std::min(o.steps, o.stop_after) : o.steps;
   Progress bar(o.label, static_cast<uint64_t>(o.steps - start), "step");
   const double t_start = now_seconds();
@@ -154,6 +272,10 @@ TrainResult train(const TrainOptions& o) {
     m.zero_grad();
     m.profile() = {};
     const double loss = m.step(bt.ids, bt.targets, bt.rows, bt.B, bt.T, true);
+    const double aux = m.last_aux_loss();
+    const std::vector<model::ExpertLoad> step_loads = m.last_expert_loads();
+    loads.add(step_loads);
+    if (!o.parity_dump.empty()) record.add(bt);
     const model::StepProfile& sp = m.profile();
     res.profile.embed += sp.embed;
     res.profile.engram += sp.engram;
@@ -177,11 +299,20 @@ TrainResult train(const TrainOptions& o) {
                  {"lr", lr_at(o.optim, step)},
                  {"grad_norm", gnorm},
                  {"tokens_per_s", bt.B * bt.T / dt}};
+    if (!step_loads.empty()) {
+      line["aux_loss"] = aux;
+      Json mm = Json::array();
+      for (const auto& el : step_loads) mm.push_back({el.min_share, el.max_share});
+      line["expert_load"] = mm;  // per MoE layer: [min, max] routed share this step
+    }
     res.train_losses.push_back(loss);
     const bool last = step + 1 == o.steps;
     if ((o.eval_every > 0 && (step + 1) % o.eval_every == 0) || last) {
-      last_eval = eval_loss(m, batcher, o.eval_batches);
+      const EvalResult ev = eval_loss(m, batcher, o.eval_batches);
+      last_eval = ev.loss;
       line["eval_loss"] = last_eval;
+      line["eval_tokens"] = ev.tokens;
+      if (!step_loads.empty()) line["expert_shares"] = loads.flush(o.quiet);
       res.eval_losses.emplace_back(step + 1, last_eval);
     }
     lines.push_back(line);
@@ -198,6 +329,21 @@ TrainResult train(const TrainOptions& o) {
     res.steps_done = step + 1;
   }
   bar.finish();
+  if (!o.parity_dump.empty()) {
+    SafeTensorsWriter w;
+    w.set_metadata("config", m.config().to_json().dump());
+    w.set_metadata("optim", optim_json(o.optim).dump());
+    w.set_metadata("steps", std::to_string(record.steps));
+    record.write(w, "train/", {record.steps, o.batch}, T);
+    BatchRecord held;
+    for (int64_t i = 0; i < batcher.heldout_batches(); ++i) held.add(batcher.heldout_batch(i));
+    held.write(w, "heldout/", {batcher.heldout_windows()}, T);
+    for (size_t i = 0; i < (cfg.engram ? cfg.engram->hash.layer_ids.size() : 0); ++i) {
+      const auto& sizes = m.engram_table_sizes(i);
+      w.add_i64("engram_table_sizes/" + std::to_string(i), {static_cast<int64_t>(sizes.size())}, sizes);
+    }
+    w.write(o.parity_dump + "/batches.safetensors");
+  }
   const double el = now_seconds() - t_start;
   res.tokens_per_s = el > 0 ? static_cast<double>((res.steps_done - start) * o.batch * T) / el : 0;
   res.last_eval_loss = last_eval;
@@ -219,10 +365,7 @@ EvalResult evaluate_checkpoint(const std::string& checkpoint, const std::string&
   VocabMap vocab;
   load_checkpoint(checkpoint, m, nullptr, &vocab);
   Batcher b(dc.tokens->tokens(), vocab, dc.addr.get(), batch, cfg.max_seq_len, heldout_fraction, 0);
-  EvalResult r;
-  r.loss = eval_loss(m, b, max_batches);
-  r.tokens = std::min(max_batches, b.heldout_batches()) * batch * cfg.max_seq_len;
-  return r;
+  return eval_loss(m, b, max_batches);
 }
 
 }  // namespace engram::train

@@ -24,7 +24,7 @@ struct TrainOptions {
   int64_t batch = 16;
   int64_t seq = 0;  // 0: the config's max_seq_len
   int64_t eval_every = 50;
-  int64_t eval_batches = 8;
+  int64_t eval_batches = 0;  // held-out batches per evaluation; 0: the whole held-out split
   int64_t ckpt_every = 100;
   double heldout_fraction = 0.05;
   uint64_t seed = 1234;
@@ -34,6 +34,10 @@ struct TrainOptions {
   // Where the Engram tables live while training (kind "model": ordinary RAM parameters).
   TableStoreOptions tables;
   bool quiet = false;
+  // When set: the initial weights (<dir>/init.safetensors, a step-0 checkpoint) and every
+  // batch the run trains and evaluates on (<dir>/batches.safetensors), for an independent
+  // re-run of the same training (tools/peers/torch_train_parity.py). RAM tables only.
+  std::string parity_dump;
 };
 
 struct TrainResult {
@@ -53,10 +57,13 @@ struct TrainResult {
 TrainResult train(const TrainOptions& opt);
 
 struct EvalResult {
-  double loss = 0;
-  int64_t tokens = 0;
+  double loss = 0;      // token-weighted mean cross-entropy
+  int64_t tokens = 0;   // predicted tokens it averages over
+  int64_t windows = 0;  // held-out windows of max_seq_len + 1 tokens
+  int64_t windows_total = 0;  // windows in the held-out split
 };
-// Mean held-out loss of a checkpoint over the held-out split of a corpus.
+// Mean held-out loss of a checkpoint over the held-out split of a corpus (max_batches 0:
+// every window of it).
 EvalResult evaluate_checkpoint(const std::string& checkpoint, const std::string& data_path,
                                const std::string& tokenizer_path, int64_t batch, int64_t max_batches,
                                double heldout_fraction);

@@ -24,6 +24,7 @@ void set_threads(int n) {
 
 struct TrainFlags {
   train::TrainOptions o;
+  std::string schedule = "cosine", table_adam = "lazy";
   int threads = 0;
   bool json = false;
 };
@@ -85,12 +86,22 @@ void add_train_commands(CLI::App& app) {
   t->add_option("--lr", f->o.optim.lr, "peak learning rate (tables get x table-lr-mult)")->capture_default_str();
   t->add_option("--min-lr", f->o.optim.min_lr, "final learning rate of the cosine decay")->capture_default_str();
   t->add_option("--warmup", f->o.optim.warmup_steps, "linear warmup steps")->capture_default_str();
+  t->add_option("--schedule", f->schedule,
+                "learning-rate schedule after warmup: cosine (from the end of warmup), cosine_full (one cosine "
+                "from step 0 times the warmup ramp), linear, constant")
+      ->capture_default_str();
   t->add_option("--weight-decay", f->o.optim.weight_decay, "AdamW weight decay (dense weights)")->capture_default_str();
   t->add_option("--table-lr-mult", f->o.optim.table_lr_mult, "Engram table learning-rate multiplier")
       ->capture_default_str();
+  t->add_option("--table-adam", f->table_adam,
+                "optimiser of the Engram tables: lazy (a row's moments move only on steps that hit it) or dense "
+                "(every row every step, as torch.optim.Adam; RAM tables only)")
+      ->capture_default_str();
   t->add_option("--grad-clip", f->o.optim.grad_clip, "global gradient-norm clip (0: off)")->capture_default_str();
   t->add_option("--eval-every", f->o.eval_every, "held-out evaluation period (steps)")->capture_default_str();
-  t->add_option("--eval-batches", f->o.eval_batches, "held-out batches per evaluation")->capture_default_str();
+  t->add_option("--eval-batches", f->o.eval_batches,
+                "held-out batches per evaluation (0: every window of the held-out split)")
+      ->capture_default_str();
   t->add_option("--ckpt-every", f->o.ckpt_every, "checkpoint period (steps)")->capture_default_str();
   t->add_option("--heldout", f->o.heldout_fraction, "fraction of the corpus (at its end) held out")
       ->capture_default_str();
@@ -106,16 +117,21 @@ void add_train_commands(CLI::App& app) {
                 "hot-row cache (TinyLFU) before the table files of an mmap/pread/ssd store, MB; 0: none")
       ->capture_default_str();
   t->add_option("--table-dir", f->o.tables.dir, "folder of the working table files (default: <out>/tables)");
+  t->add_option("--parity-dump", f->o.parity_dump,
+                "write the initial weights (init.safetensors) and every batch (batches.safetensors) into this "
+                "folder, for tools/peers/torch_train_parity.py");
   t->add_flag("--json", f->json, "print a JSON summary");
   t->callback([f] {
     f->o.optim.total_steps = f->o.steps;
+    f->o.optim.schedule = train::parse_schedule(f->schedule);
+    f->o.optim.table_adam = train::parse_table_adam(f->table_adam);
     train::validate(f->o.tables);
     run_train(*f);
   });
 
   struct EvalFlags {
     std::string checkpoint, data, tokenizer;
-    int64_t batch = 8, max_batches = 64;
+    int64_t batch = 8, max_batches = 0;
     double heldout = 0.05;
     int threads = 0;
     bool json = false;
@@ -126,15 +142,25 @@ void add_train_commands(CLI::App& app) {
   ev->add_option("--data", e->data, "text corpus or token file")->required();
   ev->add_option("--tokenizer", e->tokenizer, "tokenizer.json (default: the cache path)");
   ev->add_option("--batch", e->batch, "sequences per batch")->capture_default_str();
-  ev->add_option("--max-batches", e->max_batches, "held-out batches to evaluate")->capture_default_str();
+  ev->add_option("--max-batches", e->max_batches, "held-out batches to evaluate (0: the whole held-out split)")
+      ->capture_default_str();
   ev->add_option("--heldout", e->heldout, "held-out fraction (as in training)")->capture_default_str();
   ev->add_option("--threads", e->threads, "threads");
   ev->add_flag("--json", e->json, "JSON output");
   ev->callback([e] {
     set_threads(e->threads);
     auto r = train::evaluate_checkpoint(e->checkpoint, e->data, e->tokenizer, e->batch, e->max_batches, e->heldout);
-    if (e->json) std::printf("%s\n", Json({{"eval_loss", r.loss}, {"tokens", r.tokens}}).dump().c_str());
-    else std::printf("held-out loss %.4f over %lld tokens\n", r.loss, static_cast<long long>(r.tokens));
+    if (e->json)
+      std::printf("%s\n", Json({{"eval_loss", r.loss},
+                                {"tokens", r.tokens},
+                                {"windows", r.windows},
+                                {"windows_total", r.windows_total}})
+                               .dump()
+                               .c_str());
+    else
+      std::printf("held-out loss %.4f over %lld tokens (%lld of %lld held-out windows)\n", r.loss,
+                  static_cast<long long>(r.tokens), static_cast<long long>(r.windows),
+                  static_cast<long long>(r.windows_total));
   });
 
   struct ParamFlags {
