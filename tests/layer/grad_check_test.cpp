@@ -10,6 +10,7 @@
 #include <functional>
 #include <random>
 
+#include "compare.h"
 #include "layer/layer_ref.h"
 #include "layer/ops_ref.h"
 
@@ -44,11 +45,39 @@ void check_grad(Vec& x, const Vec& grad, const std::function<double()>& loss, co
     const double lm = loss();
     x[i] = keep;
     const double fd = (lp - lm) / (2 * h);
-    const double err = std::fabs(fd - grad[i]) / std::max(1.0, std::fabs(fd));
-    worst = std::max(worst, err);
-    EXPECT_LE(err, tol) << what << "[" << i << "]: analytic " << grad[i] << " vs finite difference " << fd;
+    const double err = test::abs_err(fd, grad[i]) / std::max(1.0, std::fabs(fd));
+    worst = test::worst_of(worst, err);
+    EXPECT_TRUE(test::within(err, tol)) << what << "[" << i << "]: analytic " << grad[i] << " vs finite difference "
+                                        << fd << " (relative error " << err << " > " << tol << ")";
   }
   ::testing::Test::RecordProperty(what, std::to_string(worst));
+}
+
+// The check can fail: a linear backward whose gradient holds a NaN, or one element off by
+// 1e-3, is caught at that element (failures intercepted here and counted).
+TEST(GradCheck, ABrokenGradientFailsTheCheck) {
+  std::mt19937_64 rng(21);
+  const int64_t R = 3, I = 4, O = 2;
+  Vec in = randn(R * I, rng), w = randn(O * I, rng), b = randn(O, rng), wl = randn(R * O, rng), out(R * O);
+  auto loss = [&] {
+    ref::linear_forward(out.data(), in.data(), w.data(), b.data(), R, I, O);
+    return dot(out, wl);
+  };
+  Vec din(R * I, 0.0), dw(O * I, 0.0), db(O, 0.0);
+  ref::linear_backward(din.data(), dw.data(), db.data(), wl.data(), in.data(), w.data(), R, I, O);
+  EXPECT_TRUE(test::failures_of([&] { check_grad(w, dw, loss, "linear.w"); }).empty());
+  Vec nan_dw = dw, off_dw = dw;
+  nan_dw[5] = std::nan("");
+  off_dw[2] += 1e-3;
+  std::vector<std::string> f = test::failures_of([&] { check_grad(w, nan_dw, loss, "linear.w"); });
+  ASSERT_EQ(f.size(), 1u) << "a NaN gradient passed the finite-difference check";
+  EXPECT_NE(f[0].find("linear.w[5]"), std::string::npos) << f[0];
+  f = test::failures_of([&] { check_grad(w, off_dw, loss, "linear.w"); });
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_NE(f[0].find("linear.w[2]"), std::string::npos) << f[0];
+  // A NaN loss (finite differences NaN) fails too, at every coordinate.
+  auto nan_loss = [&] { return loss() * std::nan(""); };
+  EXPECT_EQ(test::failures_of([&] { check_grad(b, db, nan_loss, "linear.b"); }).size(), b.size());
 }
 
 TEST(GradCheck, Linear) {
