@@ -13,7 +13,7 @@ APT_PACKAGES=(
   libpcre2-dev libutf8proc-dev                          # tokenizer regexes, Unicode normalisation
   libopenblas-dev liburing-dev                          # GEMM, io_uring
   bible-kjv linux-doc-6.1                               # corpora: KJV text, kernel docs
-  python3 python3-numpy                                 # peer baselines (numpy hashing)
+  python3 python3-numpy python3-torch                   # peers: numpy hashing, PyTorch training parity (a test)
 )
 
 # npm fetches the tokenizer; a machine with its own Node.js (e.g. NodeSource, which bundles
@@ -62,11 +62,9 @@ if [[ ! -s "$CORPORA/linux-doc.txt" ]]; then
     xargs zcat > "$CORPORA/linux-doc.txt.tmp" && mv "$CORPORA/linux-doc.txt.tmp" "$CORPORA/linux-doc.txt"
 fi
 
-# Peers for side-by-side benchmarks (not needed by tests): HF's Rust tokenizers (npm)
-# and Debian's PyTorch. ENGRAM_SETUP_PEERS=1 installs them.
+# Peer for side-by-side tokenizer benchmarks and fixture regeneration (not needed by
+# tests): HF's Rust tokenizers (npm). ENGRAM_SETUP_PEERS=1 installs it.
 if [[ "${ENGRAM_SETUP_PEERS:-0}" == 1 ]]; then
   [[ -d "$CACHE/node/node_modules/tokenizers" ]] || npm install --silent --prefix "$CACHE/node" tokenizers@0.23.2
-  dpkg-query -W -f='${Status}' python3-torch 2>/dev/null | grep -q "install ok installed" ||
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-torch
 fi
 echo "setup: ok (cache: $CACHE)"

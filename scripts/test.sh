@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: set up (idempotent), configure, build, run the whole ctest suite.
+# The test command: set up (idempotent), configure, build, run the whole ctest suite, then
+# fail if a test was skipped without a reason this machine is allowed (scripts/check_skips.sh).
 # BUILD_DIR and CMAKE_ARGS may be set to build a variant (e.g. a sanitizer build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,4 +9,7 @@ BUILD_DIR="${BUILD_DIR:-build}"
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" ${CMAKE_ARGS:-} >/dev/null
 ninja -C "$BUILD_DIR"
 export OMP_WAIT_POLICY=PASSIVE
-ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 ${CTEST_ARGS:-}
+junit="$(cd "$BUILD_DIR" && pwd)/ctest-junit.xml"
+rm -f "$junit"
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 --output-junit "$junit" ${CTEST_ARGS:-}
+bash scripts/check_skips.sh "$junit"

@@ -41,7 +41,7 @@ struct OptimConfig {
   float weight_decay = 0.1f;
   float table_lr_mult = 5.0f;
   TableAdam table_adam = TableAdam::kLazy;
-  float grad_clip = 0.0f;  // 0 disables
+  float grad_clip = 1.0f;  // 0 disables
 };
 
 float lr_at(const OptimConfig& c, int64_t step);

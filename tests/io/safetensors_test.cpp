@@ -133,15 +133,64 @@ TEST(SafeTensors, TruncationAndByteFlipsNeverCrash) {
   for (size_t cut = 0; cut < good.size(); ++cut) {
     EXPECT_THROW(SafeTensors::parse(good.substr(0, cut), "cut"), Error) << cut;
   }
-  // Flipping a byte either still parses (a data byte, whitespace) or throws Error.
+  // Every byte flipped in turn (xor 0x5a). In the data buffer: the file parses to the same
+  // tensors (names, dtypes, shapes, offsets) and exactly that byte of the data changes. In
+  // the length prefix or the header JSON: an Error, or (a tensor name whose flipped byte is
+  // still a valid name character) the same tensors with one renamed, the data untouched.
+  uint64_t n = 0;
+  std::memcpy(&n, good.data(), 8);
+  const size_t data_begin = 8 + n;
+  ASSERT_LT(data_begin, good.size());
+  SafeTensors ref = SafeTensors::parse(good, "good");
+  auto same_layout = [&](const SafeTensors& st) {
+    if (st.tensors().size() != ref.tensors().size() || st.metadata() != ref.metadata()) return false;
+    for (size_t t = 0; t < st.tensors().size(); ++t) {
+      const TensorInfo &a = st.tensors()[t], &b = ref.tensors()[t];
+      if (a.name != b.name || a.dtype != b.dtype || a.shape != b.shape || a.begin != b.begin || a.nbytes != b.nbytes)
+        return false;
+    }
+    return true;
+  };
+  // The data buffer as the parsed file sees it (tensors cover it, in offset order).
+  auto data_bytes = [](const SafeTensors& st) {
+    std::string out;
+    for (const TensorInfo& t : st.tensors()) out.append(reinterpret_cast<const char*>(st.data(t)), t.nbytes);
+    return out;
+  };
+  const std::string ref_data = data_bytes(ref);
+  ASSERT_EQ(ref_data, good.substr(data_begin));
+  size_t header_throws = 0, header_renames = 0;
   for (size_t i = 0; i < good.size(); ++i) {
     std::string b = good;
     b[i] = static_cast<char>(b[i] ^ 0x5a);
+    if (i >= data_begin) {
+      SafeTensors st = SafeTensors::parse(b, "flip");
+      ASSERT_TRUE(same_layout(st)) << "a data byte flip at " << i << " changed the header";
+      std::string want = ref_data;
+      want[i - data_begin] = b[i];
+      ASSERT_TRUE(data_bytes(st) == want) << "flip at " << i << " is not exactly that byte of the data";
+      continue;
+    }
     try {
-      SafeTensors::parse(b, "flip");
+      SafeTensors st = SafeTensors::parse(b, "flip");
+      // Only a rename can survive: same dtypes, shapes and offsets, one name different.
+      ASSERT_EQ(st.tensors().size(), ref.tensors().size()) << i;
+      size_t renamed = 0;
+      for (size_t t = 0; t < st.tensors().size(); ++t) {
+        const TensorInfo &a = st.tensors()[t], &r = ref.tensors()[t];
+        EXPECT_TRUE(a.dtype == r.dtype && a.shape == r.shape && a.begin == r.begin && a.nbytes == r.nbytes) << i;
+        renamed += a.name != r.name;
+      }
+      EXPECT_EQ(renamed, 1u) << "a header flip at " << i << " ('" << good[i] << "') went unnoticed";
+      EXPECT_TRUE(data_bytes(st) == ref_data) << i;
+      ++header_renames;
     } catch (const Error&) {
+      ++header_throws;
     }
   }
+  std::printf("header flips: %zu refused, %zu parse as another valid header\n", header_throws, header_renames);
+  EXPECT_EQ(header_throws + header_renames, data_begin);
+  EXPECT_GT(header_throws, data_begin * 9 / 10);
 }
 
 }  // namespace

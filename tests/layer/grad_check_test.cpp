@@ -10,6 +10,7 @@
 #include <functional>
 #include <random>
 
+#include "compare.h"
 #include "layer/layer_ref.h"
 #include "layer/ops_ref.h"
 
@@ -44,26 +45,62 @@ void check_grad(Vec& x, const Vec& grad, const std::function<double()>& loss, co
     const double lm = loss();
     x[i] = keep;
     const double fd = (lp - lm) / (2 * h);
-    const double err = std::fabs(fd - grad[i]) / std::max(1.0, std::fabs(fd));
-    worst = std::max(worst, err);
-    EXPECT_LE(err, tol) << what << "[" << i << "]: analytic " << grad[i] << " vs finite difference " << fd;
+    const double err = test::abs_err(fd, grad[i]) / std::max(1.0, std::fabs(fd));
+    worst = test::worst_of(worst, err);
+    EXPECT_TRUE(test::within(err, tol)) << what << "[" << i << "]: analytic " << grad[i] << " vs finite difference "
+                                        << fd << " (relative error " << err << " > " << tol << ")";
   }
   ::testing::Test::RecordProperty(what, std::to_string(worst));
 }
 
-TEST(GradCheck, Linear) {
-  std::mt19937_64 rng(1);
-  const int64_t R = 5, I = 7, O = 3;
-  Vec in = randn(R * I, rng), w = randn(O * I, rng), b = randn(O, rng), wl = randn(R * O, rng), out(R * O);
-  auto loss = [&] {
+// A linear layer with loss sum(out * wl): its inputs and the analytic gradients.
+struct LinearCase {
+  int64_t R, I, O;
+  Vec in, w, b, wl, out, din, dw, db;
+  LinearCase(uint64_t seed, int64_t r, int64_t i, int64_t o) : R(r), I(i), O(o) {
+    std::mt19937_64 rng(seed);
+    in = randn(R * I, rng);
+    w = randn(O * I, rng);
+    b = randn(O, rng);
+    wl = randn(R * O, rng);
+    out.resize(R * O);
+    din.assign(R * I, 0.0);
+    dw.assign(O * I, 0.0);
+    db.assign(O, 0.0);
+    ref::linear_backward(din.data(), dw.data(), db.data(), wl.data(), in.data(), w.data(), R, I, O);
+  }
+  double loss() {
     ref::linear_forward(out.data(), in.data(), w.data(), b.data(), R, I, O);
     return dot(out, wl);
-  };
-  Vec din(R * I, 0.0), dw(O * I, 0.0), db(O, 0.0);
-  ref::linear_backward(din.data(), dw.data(), db.data(), wl.data(), in.data(), w.data(), R, I, O);
-  check_grad(in, din, loss, "linear.in");
-  check_grad(w, dw, loss, "linear.w");
-  check_grad(b, db, loss, "linear.b");
+  }
+};
+
+// The check can fail: a linear backward whose gradient holds a NaN, or one element off by
+// 1e-3, is caught at that element (failures intercepted here and counted).
+TEST(GradCheck, ABrokenGradientFailsTheCheck) {
+  LinearCase c(21, 3, 4, 2);
+  auto loss = [&] { return c.loss(); };
+  EXPECT_TRUE(test::failures_of([&] { check_grad(c.w, c.dw, loss, "linear.w"); }).empty());
+  Vec nan_dw = c.dw, off_dw = c.dw;
+  nan_dw[5] = std::nan("");
+  off_dw[2] += 1e-3;
+  std::vector<std::string> f = test::failures_of([&] { check_grad(c.w, nan_dw, loss, "linear.w"); });
+  ASSERT_EQ(f.size(), 1u) << "a NaN gradient passed the finite-difference check";
+  EXPECT_NE(f[0].find("linear.w[5]"), std::string::npos) << f[0];
+  f = test::failures_of([&] { check_grad(c.w, off_dw, loss, "linear.w"); });
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_NE(f[0].find("linear.w[2]"), std::string::npos) << f[0];
+  // A NaN loss (finite differences NaN) fails too, at every coordinate.
+  auto nan_loss = [&] { return c.loss() * std::nan(""); };
+  EXPECT_EQ(test::failures_of([&] { check_grad(c.b, c.db, nan_loss, "linear.b"); }).size(), c.b.size());
+}
+
+TEST(GradCheck, Linear) {
+  LinearCase c(1, 5, 7, 3);
+  auto loss = [&] { return c.loss(); };
+  check_grad(c.in, c.din, loss, "linear.in");
+  check_grad(c.w, c.dw, loss, "linear.w");
+  check_grad(c.b, c.db, loss, "linear.b");
 }
 
 TEST(GradCheck, RmsNorm) {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <random>
 
+#include "compare.h"
 #include "core/error.h"
 #include "layer/layer_fast.h"
 #include "layer/simd_math.h"
@@ -26,16 +27,11 @@ Vec randn(size_t n, std::mt19937_64& rng, float scale = 1.0f) {
   return v;
 }
 
-// max |got - want| relative to max(1, max |want|): summation order differs between the two
-// paths, so the error scales with the magnitude of the whole tensor, not of each element.
+// max |got - want| relative to max(1, max |want|) (compare.h, NaN fails): summation order
+// differs between the two paths, so the error scales with the magnitude of the whole
+// tensor, not of each element.
 void expect_near_all(const Vec& got, const Vec& want, double tol, const std::string& what) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  double worst = 0, scale = 1;
-  for (size_t i = 0; i < got.size(); ++i) {
-    worst = std::max(worst, static_cast<double>(std::fabs(got[i] - want[i])));
-    scale = std::max(scale, static_cast<double>(std::fabs(want[i])));
-  }
-  EXPECT_LE(worst / scale, tol) << what << ": max abs err " << worst << " (scale " << scale << ")";
+  EXPECT_TRUE(test::max_error_close(got, want, tol)) << what;
 }
 
 struct Shape {
@@ -135,6 +131,50 @@ TEST(LayerFast, MatchesReferenceOverShapes) {
   for (const Shape& s : shapes)
     for (int threads : {1, 2})
       for (bool bf16 : {false, true}) compare(s, threads, bf16, seed++);
+}
+
+// The comparisons above can fail: a fast layer built with one NaN weight (its outputs and
+// gradients turn NaN), or a fast output with one element perturbed past the tolerance, is
+// caught (the failures are intercepted here and counted).
+TEST(LayerFast, ABrokenFastLayerFailsTheComparison) {
+  const Shape s{2, 9, 2, 16, 4, 3, 6, 8};
+  Case c = make_case(s, 77);
+  TableView tf{c.table.data(), DType::kF32, c.dims.total_rows(), s.D};
+  ref::LayerActs<float> ra;
+  ref::layer_forward(ra, c.p, tf, c.hidden.data(), c.rows.data(), s.B, s.T, c.dims);
+  LayerGrads<float> rg;
+  ref::layer_backward(rg, c.dy.data(), ra, c.p, c.hidden.data(), c.dims);
+  auto fast = [&](const LayerParams<float>& p, FastActs& fa, LayerGrads<float>& fg) {
+    FastLayer fl(c.dims, p, 1);
+    fl.forward(fa, tf, c.hidden.data(), c.rows.data(), s.B, s.T);
+    fl.backward(fg, c.dy.data(), fa, c.hidden.data());
+  };
+  FastActs good;
+  LayerGrads<float> good_g;
+  fast(c.p, good, good_g);
+  EXPECT_TRUE(test::failures_of([&] { expect_near_all(good.y, ra.y, 1e-5, "y"); }).empty());
+  EXPECT_TRUE(test::failures_of([&] { expect_near_all(good_g.hidden, rg.hidden, 2e-4, "d hidden"); }).empty());
+
+  LayerParams<float> nan_w = c.p;
+  nan_w.value_w[3] = std::nanf("");  // every row's value channel 0
+  FastActs bad;
+  LayerGrads<float> bad_g;
+  fast(nan_w, bad, bad_g);
+  std::vector<std::string> f = test::failures_of([&] { expect_near_all(bad.y, ra.y, 1e-5, "y"); });
+  ASSERT_EQ(f.size(), 1u) << "a NaN fast output passed the comparison";
+  EXPECT_NE(f[0].find("nan"), std::string::npos) << f[0];
+  EXPECT_EQ(test::failures_of([&] { expect_near_all(bad_g.hidden, rg.hidden, 2e-4, "d hidden"); }).size(), 1u)
+      << "a NaN fast gradient passed the comparison";
+  EXPECT_EQ(test::failures_of([&] { expect_near_all(bad_g.params.value_w, rg.params.value_w, 2e-4, "d value_w"); }).size(),
+            1u);
+
+  for (size_t at : {size_t{0}, good.y.size() / 2, good.y.size() - 1}) {
+    Vec one_nan = good.y, off = good.y;
+    one_nan[at] = std::nanf("");
+    off[at] += 1e-3f * std::max(1.0f, std::fabs(off[at]));
+    EXPECT_EQ(test::failures_of([&] { expect_near_all(one_nan, ra.y, 1e-5, "y"); }).size(), 1u) << at;
+    EXPECT_EQ(test::failures_of([&] { expect_near_all(off, ra.y, 1e-5, "y"); }).size(), 1u) << at;
+  }
 }
 
 TEST(LayerFast, MatchesOracleSmallHc4) {
@@ -265,18 +305,18 @@ TEST(LayerFast, Bf16ProjectionsErrorAgainstOracle) {
     fl.forward(a, tab, hidden.data(), rows.data(), hs[0], hs[1]);
     Vec want = test::oracle_f32(m, cs, "output"), gates = test::oracle_f32(m, cs, "gates");
     for (size_t i = 0; i < want.size(); ++i) {
-      worst_y = std::max(worst_y, static_cast<double>(std::fabs(a.y[i] - want[i])));
-      scale_y = std::max(scale_y, static_cast<double>(std::fabs(want[i])));
+      worst_y = test::worst_of(worst_y, std::fabs(a.y[i] - want[i]));
+      scale_y = test::worst_of(scale_y, std::fabs(want[i]));
     }
     for (size_t i = 0; i < gates.size(); ++i)
-      worst_g = std::max(worst_g, static_cast<double>(std::fabs(a.gate[i] - gates[i])));
+      worst_g = test::worst_of(worst_g, std::fabs(a.gate[i] - gates[i]));
   }
   std::printf("bf16 projections vs oracle small_hc4: output max |err| %.3e (max |y| %.3f, relative %.3e), "
               "gate max |err| %.3e\n",
               worst_y, scale_y, worst_y / scale_y, worst_g);
   EXPECT_GT(worst_y, 0.0);  // the rounding is real
-  EXPECT_LT(worst_y / scale_y, 2e-2);
-  EXPECT_LT(worst_g, 2e-2);
+  EXPECT_TRUE(test::within(worst_y / scale_y, 2e-2)) << worst_y / scale_y;
+  EXPECT_TRUE(test::within(worst_g, 2e-2)) << worst_g;
 }
 
 TEST(LayerFast, BadShapesThrowNamedErrors) {

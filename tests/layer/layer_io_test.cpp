@@ -37,6 +37,7 @@ TEST(LayerIo, OracleWeightsRoundTripAndForward) {
   std::string path = write_oracle_weights(m, "oracle_layer.safetensors");
   LayerWeights w = load_layer_weights(path, m.dims);
   EXPECT_EQ(w.params.value_w, m.params.value_w);
+  EXPECT_EQ(w.params.value_b, m.params.value_b);
   EXPECT_EQ(w.params.key_w, m.params.key_w);
   EXPECT_EQ(w.params.key_b, m.params.key_b);
   EXPECT_EQ(w.params.norm1, m.params.norm1);
@@ -69,7 +70,11 @@ TEST(LayerIo, Bf16TableLoadsAsBf16) {
   w.write(path);
   LayerWeights lw = load_layer_weights(path, m.dims);
   ASSERT_EQ(lw.table.dtype, DType::kBF16);
-  EXPECT_EQ(static_cast<const uint16_t*>(lw.table.data)[5], tb[5]);
+  ASSERT_EQ(lw.table.rows * lw.table.dim, static_cast<int64_t>(tb.size()));
+  const uint16_t* t = static_cast<const uint16_t*>(lw.table.data);
+  EXPECT_TRUE(std::equal(tb.begin(), tb.end(), t));
+  EXPECT_EQ(lw.params.value_b, m.params.value_b);
+  EXPECT_EQ(lw.params.conv_w, m.params.conv_w);
 }
 
 TEST(LayerIo, NamedErrors) {

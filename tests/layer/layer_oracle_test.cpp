@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "compare.h"
 #include "layer/layer_ref.h"
 #include "oracle_module.h"
 
@@ -14,16 +15,7 @@ namespace {
 template <typename A, typename B>
 void expect_close(const std::vector<A>& got, const std::vector<B>& want, double rtol, double atol,
                   const std::string& what) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  size_t bad = 0;
-  double worst = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    const double g = static_cast<double>(got[i]), w = static_cast<double>(want[i]);
-    const double err = std::fabs(g - w);
-    worst = std::max(worst, err);
-    if (!(err <= atol + rtol * std::fabs(w))) ++bad;
-  }
-  EXPECT_EQ(bad, 0u) << what << ": " << bad << " of " << got.size() << " out of tolerance, max abs err " << worst;
+  EXPECT_TRUE(test::all_close(got, want, rtol, atol)) << what;
 }
 
 TEST(LayerOracle, ReferenceMatchesSmallHc4Float32) {

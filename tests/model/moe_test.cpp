@@ -53,6 +53,7 @@ TEST(Moe, GradientsMatchFiniteDifferences) {
   test::expect_grad_close("w3", loss, f.w3.data(), f.w3.size(), f.gw3.data(), 1e-3);
   test::expect_grad_close("w2", loss, f.w2.data(), f.w2.size(), f.gw2.data(), 1e-3);
   test::expect_grad_close("shared_w1", loss, f.sw1.data(), f.sw1.size(), f.gsw1.data(), 1e-3);
+  test::expect_grad_close("shared_w3", loss, f.sw3.data(), f.sw3.size(), f.gsw3.data(), 1e-3);
   test::expect_grad_close("shared_w2", loss, f.sw2.data(), f.sw2.size(), f.gsw2.data(), 1e-3);
 }
 

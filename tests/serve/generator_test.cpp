@@ -72,7 +72,7 @@ TEST(Generator, EveryTierGivesTheSameText) {
       EXPECT_EQ(st.generated_tokens, 24);
     }
   }
-  EXPECT_GE(st.table_hit_rate, 0.0);  // the ssd tier has a cache
+  EXPECT_GT(st.table_hit_rate, 0.0);  // the ssd tier (the last run) has a cache, and rows repeat
 }
 
 TEST(Generator, PromptOutsideTheVocabularyNamesTheToken) {

@@ -99,6 +99,7 @@ TEST(Compression, FromLookupValidates) {
   Compression c = Compression::from_lookup({0, 1, 0, 2});
   EXPECT_EQ(c.compressed_size(), 3);
   EXPECT_EQ(c.map(3), 2);
+  for (int64_t id = 0; id < 4; ++id) EXPECT_EQ(c.map(id), (std::vector<int64_t>{0, 1, 0, 2})[id]) << id;
   EXPECT_THROW(Compression::from_lookup({0, -1}), Error);
   EXPECT_THROW(Compression::from_lookup({0, 2, 2}), Error);  // new id 1 never used
   EXPECT_THROW(Compression::from_lookup({5}), Error);
@@ -106,6 +107,9 @@ TEST(Compression, FromLookupValidates) {
   const Fixture& f = fixture();
   Compression d = Compression::from_lookup(f.comp.lookup());
   EXPECT_EQ(d.compressed_size(), f.comp.compressed_size());
+  EXPECT_EQ(d.vocab_size(), f.comp.vocab_size());
+  EXPECT_TRUE(d.lookup() == f.comp.lookup()) << "the rebuilt table maps some id elsewhere";
+  for (int64_t id = 0; id < d.vocab_size(); ++id) ASSERT_EQ(d.map(id), f.comp.map(id)) << "id " << id;
 }
 
 }  // namespace
