@@ -22,7 +22,8 @@ export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_erro
 export TMPDIR="$PWD/$B/tmp"
 mkdir -p "$TMPDIR" "$B/logs"
 
-stat_of() { grep -m1 "^stat::$1:" "$2" | awk '{print $2}'; }
+# A libFuzzer statistic from a log, empty when absent (a crashed run prints no final stats).
+stat_of() { { grep -m1 "^stat::$1:" "$2" || true; } | awk '{print $2}'; }
 failed=()
 for bin in "$B"/fuzz/fuzz_*; do
   name=$(basename "$bin")
@@ -39,7 +40,7 @@ for bin in "$B"/fuzz/fuzz_*; do
     -print_final_stats=1 -artifact_prefix="$art" "$work" "$seeds" >"$log" 2>&1 || rc=$?
   took=$(($(date +%s) - start))
   execs=$(stat_of number_of_executed_units "$log") rss=$(stat_of peak_rss_mb "$log")
-  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -n 1 | awk '{print $2}')
+  cov=$({ grep -oE 'cov: [0-9]+' "$log" || true; } | tail -n 1 | awk '{print $2}')
   if [[ $rc -eq 0 ]]; then
     echo "fuzz: $name: ok, ${execs:-?} execs in ${took}s, cov ${cov:-?}, peak rss ${rss:-?} MB, corpus $(ls "$work" | wc -l) + $(ls "$seeds" | wc -l) seeds"
   else
@@ -47,9 +48,9 @@ for bin in "$B"/fuzz/fuzz_*; do
     [[ $rc -eq 124 || $rc -eq 137 ]] && why="killed after $((SECONDS_EACH + 120))s"
     echo "fuzz: $name: FAILED ($why) after ${execs:-?} execs in ${took}s; full log: $log"
     echo "---- last 60 lines of $log ----"
-    tail -n 60 "$log"
+    tail -n 60 "$log" || true
     echo "---- artifacts in $art ----"
-    ls -l "$art"
+    ls -l "$art" || true
     failed+=("$name")
   fi
 done
