@@ -11,8 +11,12 @@
 namespace engram::test {
 
 std::string oracle_dir() {
-  if (const char* e = std::getenv("ENGRAM_ORACLE"); e && *e) return e;
-  return ENGRAM_ORACLE_DIR;
+  const char* e = std::getenv("ENGRAM_ORACLE");
+  std::string d = e && *e ? e : ENGRAM_ORACLE_DIR;
+  if (!std::filesystem::is_directory(d))
+    throw Error("oracle vectors not found at '" + d + "': the tests read the copy vendored in tests/data/oracle " +
+                "(tests/data/README.md, scripts/vendor_oracle.sh); ENGRAM_ORACLE names another copy");
+  return d;
 }
 
 std::string tokenizer_path() {

@@ -9,7 +9,9 @@
 
 namespace engram::test {
 
-// Directory of the public oracle vectors (ENGRAM_ORACLE env, else the build-time path).
+// Directory of the public oracle vectors: ENGRAM_ORACLE env, else the copy vendored in
+// tests/data/oracle. Throws Error naming the folder when it does not exist, so a test that
+// needs the vectors fails (never skips) without them.
 std::string oracle_dir();
 // The tokenizer.json used by tests: ENGRAM_TOKENIZER env, else the default cache path.
 // Fails the calling test (via exception) with a hint when the file is missing.
