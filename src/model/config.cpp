@@ -78,6 +78,20 @@ void ModelConfig::validate(const std::string& where) const {
        "d_model (" + std::to_string(d_model) + ") must be divisible by n_heads (" + std::to_string(n_heads) + ")");
   need(head_dim() % 2 == 0, "head dim d_model/n_heads must be even for RoPE, got " + std::to_string(head_dim()));
   need(max_seq_len >= 1, "max_seq_len must be at least 1");
+  // Bounds far above any model this engine trains or serves, so that no parameter count or
+  // buffer size below overflows int64.
+  auto bounded = [&](int64_t v, int bits, const char* field) {
+    need(v <= (int64_t{1} << bits), std::string(field) + " = " + std::to_string(v) + " exceeds the supported maximum 2^" +
+                                        std::to_string(bits));
+  };
+  bounded(vocab_size, 24, "vocab_size");
+  bounded(d_model, 16, "d_model");
+  bounded(n_layers, 10, "n_layers");
+  bounded(max_seq_len, 20, "max_seq_len");
+  bounded(ffn.hidden, 20, "ffn.hidden");
+  bounded(ffn.n_experts, 12, "ffn.n_experts");
+  bounded(ffn.shared_hidden, 20, "ffn.shared_hidden");
+  bounded(ffn.dense_hidden, 20, "ffn.dense_hidden");
   need(norm_eps > 0, "norm_eps must be positive");
   need(ffn.type == "moe" || ffn.type == "dense", "ffn.type must be \"moe\" or \"dense\", got \"" + ffn.type + "\"");
   if (ffn.type == "moe") {
@@ -102,6 +116,16 @@ void ModelConfig::validate(const std::string& where) const {
                                        " is outside the model's layers [0, " + std::to_string(n_layers) + ")");
     }
     need(engram->kernel_size >= 1, "engram.kernel_size must be at least 1");
+    bounded(engram->kernel_size, 10, "engram.kernel_size");
+    bounded(engram->hash.n_embed_per_ngram, 16, "engram.n_embed_per_ngram");
+    // Table parameters (rows ~ vocab size per head, head dim values each), in double.
+    const auto& h = engram->hash;
+    double rows = 0;
+    for (int64_t v : h.engram_vocab_size) rows += static_cast<double>(v) * h.n_head_per_ngram;
+    const double table_params = rows * (static_cast<double>(h.n_embed_per_ngram) / h.n_head_per_ngram) *
+                                static_cast<double>(h.layer_ids.size());
+    need(table_params < 0x1p60, "engram tables would hold " + std::to_string(table_params) +
+                                    " parameters, beyond the supported 2^60");
     need(engram->hc_mult == 1, "engram.hc_mult must be 1 in the language model (a plain residual stream)");
   }
 }

@@ -23,6 +23,9 @@ VocabMap VocabMap::from_list(std::vector<int32_t> m2t) {
   int32_t mx = 0;
   for (int32_t t : v.model_to_tok) {
     if (t < 0) throw Error("vocabulary map holds a negative token id " + std::to_string(t));
+    // The reverse map has max id + 1 entries: bound it like the model's vocabulary.
+    if (t >= (1 << 24))
+      throw Error("vocabulary map holds token id " + std::to_string(t) + ", beyond the supported maximum 2^24 - 1");
     mx = std::max(mx, t);
   }
   v.tok_to_model.assign(static_cast<size_t>(mx) + 1, -1);

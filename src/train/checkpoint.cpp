@@ -182,7 +182,11 @@ CheckpointInfo load_checkpoint(const std::string& path, model::Transformer& m, O
       if (v < 0 || v > INT32_MAX) throw Error(path + ": vocab/model_to_tok holds an invalid token id " + std::to_string(v));
       m2t.push_back(static_cast<int32_t>(v));
     }
-    *vocab = VocabMap::from_list(std::move(m2t));
+    try {
+      *vocab = VocabMap::from_list(std::move(m2t));
+    } catch (const Error& e) {
+      throw Error(path + ": vocab/model_to_tok: " + e.what());
+    }
   }
   CheckpointInfo info;
   try {

@@ -242,11 +242,17 @@ TrainResult train(const TrainOptions& o) {
     start = info.step;
     if (file_exists(res.metrics_path)) {
       std::istringstream in(read_file(res.metrics_path));
-      for (std::string line; std::getline(in, line);)
-        if (!line.empty()) {
-          Json j = parse_json(line, res.metrics_path);
-          if (j["step"].get<int64_t>() < start) lines.push_back(j);
-        }
+      int64_t n = 0;
+      for (std::string line; std::getline(in, line);) {
+        ++n;
+        if (line.empty()) continue;
+        const std::string where = res.metrics_path + ":" + std::to_string(n);
+        Json j = parse_json(line, where);
+        const Json* st = j.is_object() ? json_field_opt(j, "step") : nullptr;
+        if (!st || !st->is_number_integer() || !j.contains("loss"))
+          throw Error(where + ": not a metrics line (a JSON object with an integer \"step\" and a \"loss\")");
+        if (st->get<int64_t>() < start) lines.push_back(j);
+      }
     }
   }
   auto checkpoint = [&](int64_t steps_done) {

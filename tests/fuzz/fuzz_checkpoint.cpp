@@ -6,12 +6,8 @@
 // Seeds: tests/fuzz/corpus/fuzz_checkpoint/ (checkpoints of tiny dense, MoE and Engram
 // models, written by tests/fuzz_replay/make_seeds.cpp).
 //
-// KNOWN FINDING, not fixed here (src/train is another change's): load_checkpoint builds the
-// vocabulary map with VocabMap::from_list, whose reverse table has max id + 1 entries, and
-// accepts any id up to INT32_MAX; so a checkpoint whose vocab/model_to_tok holds 2147483647
-// makes it allocate and fill 8 GiB (libFuzzer: out-of-memory (malloc(8589934592))). Until
-// the loader bounds the ids (by the tokenizer's size), the map is only read here when every
-// id is below 2^24 (vocab_ids_small below); drop that guard with the fix.
+// The loader bounds vocabulary ids (corpus vocab_id_int32_max.safetensors once made it
+// allocate 8 GiB), so the map is always read.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -47,20 +43,6 @@ bool small_enough(const engram::model::ModelConfig& c) {
   return engram::model::count_params(c).total <= kMaxParams;
 }
 
-// Whether every id of the checkpoint's vocab/model_to_tok (if it is a readable I64 tensor)
-// is below 2^24, so the map the loader builds stays small.
-bool vocab_ids_small(const std::string& path) {
-  try {
-    engram::SafeTensors st = engram::SafeTensors::load(path);
-    const engram::TensorInfo* t = st.find("vocab/model_to_tok");
-    if (!t || t->dtype != engram::DType::kI64) return true;  // the loader refuses it itself
-    for (int64_t v : st.read_i64(t->name, t->shape))
-      if (v >= (int64_t{1} << 24)) return false;
-  } catch (const engram::Error&) {
-  }
-  return true;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -76,9 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!small_enough(cfg)) return 0;
     model::Transformer m(cfg, 1);
     train::VocabMap vocab;
-    const bool with_vocab = vocab_ids_small(in.path());
-    train::CheckpointInfo info = train::load_checkpoint(in.path(), m, nullptr, with_vocab ? &vocab : nullptr);
-    if (with_vocab && static_cast<int64_t>(vocab.model_to_tok.size()) != cfg.vocab_size) __builtin_trap();
+    train::CheckpointInfo info = train::load_checkpoint(in.path(), m, nullptr, &vocab);
+    if (static_cast<int64_t>(vocab.model_to_tok.size()) != cfg.vocab_size) __builtin_trap();
     for (const auto& p : m.params())
       if (!p.backend && static_cast<int64_t>(p.data.size()) != p.numel()) __builtin_trap();
     (void)info;

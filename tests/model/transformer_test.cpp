@@ -10,10 +10,12 @@ namespace engram::model {
 
 namespace {
 
-ModelConfig tiny_config(bool moe, bool engram) {
+ModelConfig tiny_config(bool moe, bool engram, const char* router = "softmax_aux") {
   Json j = {{"vocab_size", 13}, {"d_model", 8}, {"n_layers", 2}, {"n_heads", 2}, {"max_seq_len", 16},
             {"init_std", 0.4},  {"tie_embeddings", !engram}};
-  j["ffn"] = moe ? Json{{"type", "moe"}, {"hidden", 6}, {"n_experts", 3}, {"top_k", 2}, {"shared_hidden", 4}}
+  // A large auxiliary coefficient so its share of the router gradient is checked too.
+  j["ffn"] = moe ? Json{{"type", "moe"}, {"hidden", 6}, {"n_experts", 3}, {"top_k", 2}, {"shared_hidden", 4},
+                        {"router", router}, {"aux_loss_coef", 0.5}}
                  : Json{{"type", "dense"}, {"dense_hidden", 12}};
   if (engram)
     j["engram"] = {{"engram_vocab_size", {11, 11}}, {"max_ngram_size", 3}, {"n_embed_per_ngram", 4},
@@ -35,8 +37,8 @@ EngramRows random_rows(Transformer& m, int64_t B, int64_t T, uint64_t seed) {
   return er;
 }
 
-void check_model_gradients(bool moe, bool engram, double eps) {
-  Transformer m(tiny_config(moe, engram), 7);
+void check_model_gradients(bool moe, bool engram, double eps, const char* router = "softmax_aux") {
+  Transformer m(tiny_config(moe, engram, router), 7);
   if (engram) {
     // The short conv starts at zero (paper recipe), which would hide its input gradients.
     auto& w = m.param("layers.1.engram.short_conv.conv.weight").data;
@@ -49,7 +51,9 @@ void check_model_gradients(bool moe, bool engram, double eps) {
   m.zero_grad();
   m.step(ids, tgt, er, B, T, true);
   m.freeze_routing(true);
-  auto loss = [&] { return m.step(ids, tgt, er, B, T, false); };
+  // The objective backward differentiates: cross-entropy plus the routers' auxiliary loss.
+  auto loss = [&] { return m.step(ids, tgt, er, B, T, false) + m.last_aux_loss(); };
+  if (moe && std::string(router) == "softmax_aux") EXPECT_GT(m.last_aux_loss(), 0.0);
   for (auto& p : m.params()) {
     if (p.kind == ParamKind::kTable) {
       // Expand the sparse rows into a dense gradient to compare against finite differences.
@@ -67,8 +71,9 @@ void check_model_gradients(bool moe, bool engram, double eps) {
 
 }  // namespace
 
-TEST(Transformer, DenseGradientsMatchFiniteDifferences) { check_model_gradients(false, false, 1e-2); }
-TEST(Transformer, MoeGradientsMatchFiniteDifferences) { check_model_gradients(true, false, 1e-2); }
+TEST(Transformer, DenseGradientsMatchFiniteDifferences) { check_model_gradients(false, false, 3e-3); }
+TEST(Transformer, MoeGradientsMatchFiniteDifferences) { check_model_gradients(true, false, 3e-3); }
+TEST(Transformer, SigmoidMoeGradientsMatchFiniteDifferences) { check_model_gradients(true, false, 3e-3, "sigmoid_bias"); }
 TEST(Transformer, EngramMoeGradientsMatchFiniteDifferences) { // The gate's sign-sqrt has unbounded curvature near s = 0: a smaller step.
   check_model_gradients(true, true, 2e-3);
 }
