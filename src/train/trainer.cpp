@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <sstream>
 
 #include "core/error.h"
 #include "core/file.h"
@@ -21,6 +20,7 @@
 #include "tokenizer/tokenizer.h"
 #include "train/batcher.h"
 #include "train/checkpoint.h"
+#include "train/metrics_log.h"
 #include "train/token_file.h"
 
 namespace engram::train {
@@ -241,18 +241,8 @@ TrainResult train(const TrainOptions& o) {
     check_resume_matches(res.checkpoint_path, info.extra_json, extra);
     start = info.step;
     if (file_exists(res.metrics_path)) {
-      std::istringstream in(read_file(res.metrics_path));
-      int64_t n = 0;
-      for (std::string line; std::getline(in, line);) {
-        ++n;
-        if (line.empty()) continue;
-        const std::string where = res.metrics_path + ":" + std::to_string(n);
-        Json j = parse_json(line, where);
-        const Json* st = j.is_object() ? json_field_opt(j, "step") : nullptr;
-        if (!st || !st->is_number_integer() || !j.contains("loss"))
-          throw Error(where + ": not a metrics line (a JSON object with an integer \"step\" and a \"loss\")");
-        if (st->get<int64_t>() < start) lines.push_back(j);
-      }
+      for (Json& j : parse_metrics_log(read_file(res.metrics_path), res.metrics_path))
+        if (j["step"].get<int64_t>() < start) lines.push_back(std::move(j));
     }
   }
   auto checkpoint = [&](int64_t steps_done) {

@@ -13,6 +13,7 @@
 #include "model/transformer.h"
 #include "test_util.h"
 #include "train/batcher.h"
+#include "train/metrics_log.h"
 #include "train/optimizer.h"
 #include "train/trainer.h"
 
@@ -239,6 +240,25 @@ TEST(Trainer, ParityDumpHoldsInitialWeightsAndEveryBatch) {
   s.tables.kind = "ram";
   EXPECT_THROW(train(s), Error);
   (void)r;
+}
+
+}  // namespace engram::train
+
+namespace engram::train {
+
+TEST(MetricsLog, LinesParsedAndBadLinesNamed) {
+  auto lines = parse_metrics_log("{\"step\": 0, \"loss\": 9.1}\n\n{\"step\": 1, \"loss\": 8.7, \"eval_loss\": 8.9}\n", "m");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1]["step"].get<int64_t>(), 1);
+  for (const char* bad : {"{\"step\": 0, \"loss\": 1}\n[1]\n", "{\"step\": 0, \"loss\": 1}\n{\"step\": 1.5, \"loss\": 1}\n",
+                          "{\"step\": 0, \"loss\": 1}\n{\"step\": 1\n"}) {
+    try {
+      parse_metrics_log(bad, "m.jsonl");
+      ADD_FAILURE() << "accepted: " << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("m.jsonl:2"), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace engram::train
