@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Vendors the oracle vectors the tests read into tests/data/oracle and keeps their checksums.
 #
-#   bash scripts/vendor_oracle.sh [ORACLE_DIR]          copy from ORACLE_DIR, rewrite SHA256SUMS and
+#   bash scripts/vendor_oracle.sh ORACLE_DIR            copy from ORACLE_DIR, rewrite SHA256SUMS and
 #                                                       the checksum list in tests/data/README.md, verify
 #   bash scripts/vendor_oracle.sh --check [ORACLE_DIR]  verify tests/data/oracle against SHA256SUMS (and
 #                                                       README's copy of it);
 #                                                       with ORACLE_DIR, also check that folder holds
 #                                                       the same bytes (nothing is copied)
 #
-# ORACLE_DIR defaults to ../shared/oracle/public (the oracle set beside a developer's checkout).
+# ORACLE_DIR (required when copying) is the folder of the public oracle set to copy from.
 # Only this script reads it; the build and the tests read tests/data/oracle alone.
 # What is vendored: every file of the public set except the raw `*.input_ids.bin` arrays,
 # which no test reads (the hashing tests start from the compressed ids, the layer tests from
@@ -24,15 +24,16 @@ fi
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 if [[ $# -gt 0 ]]; then
   SRC="$(realpath -m -- "$1")"
-else
-  SRC="$ROOT/../shared/oracle/public"
+elif [[ $check == 0 ]]; then
+  echo "usage: scripts/vendor_oracle.sh ORACLE_DIR | --check [ORACLE_DIR]" >&2
+  exit 2
 fi
 cd "$ROOT"
 DEST=tests/data/oracle
 
 # The files to vendor, relative to the oracle folder, sorted (C locale, stable across machines).
 list_files() {
-  (cd "$1" && find . -type f ! -name '*.input_ids.bin' ! -name SHA256SUMS -printf '%P\n' | LC_ALL=C sort)
+  (cd "$1" && find . -type f ! -name SHA256SUMS -printf '%P\n' | LC_ALL=C sort)
 }
 
 README=tests/data/README.md

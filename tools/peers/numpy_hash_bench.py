@@ -10,7 +10,7 @@ The compression table only changes which values flow through, not the work: pass
 with --lookup (the JSON of `engram compress --json`), or a synthetic table of the same size
 (128,815 ids -> 98,627 classes) is used. --check verifies the hash against the oracle first.
 
-Timing as in ../shared/BASELINES.md: warm-up, then 21 timed calls; the median is reported.
+Timing: warm-up, then 21 timed calls; the median is reported.
 Prints one JSON object: {"tokens_per_s": ..., "median_s": ..., ...}.
 """
 import argparse
@@ -117,7 +117,7 @@ def main():
     ap.add_argument("--lookup", help="JSON with a 'lookup' array (engram compress --json)")
     ap.add_argument("--check", action="store_true", help="verify against the oracle's demo_default case first")
     ap.add_argument("--oracle", default=os.environ.get("ENGRAM_ORACLE",
-                                                       os.path.join(here, "..", "..", "..", "shared", "oracle", "public")))
+                                                       os.path.join(here, "..", "..", "tests", "data", "oracle")))
     a = ap.parse_args()
 
     if a.lookup:

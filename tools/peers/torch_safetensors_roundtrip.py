@@ -11,7 +11,7 @@
      --ours PATH) which is loaded into a fresh module with load_state_dict(strict=True);
      its forward must reproduce the oracle.
 Usage: /usr/bin/python3 tools/peers/torch_safetensors_roundtrip.py --engram build/engram
-       [--oracle ../shared/oracle/public/module/small_hc4] [--ours PATH] [--work DIR]
+       [--oracle tests/data/oracle/module/small_hc4] [--ours PATH] [--work DIR]
 Prints max abs differences and exits non-zero if any exceeds rtol 1e-4 / atol 1e-5.
 """
 import argparse
@@ -54,7 +54,7 @@ def build_module(man):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--engram", default=os.path.join(REPO, "build", "engram"))
-    ap.add_argument("--oracle", default=os.path.join(REPO, "..", "shared", "oracle", "public", "module", "small_hc4"))
+    ap.add_argument("--oracle", default=os.path.join(REPO, "tests", "data", "oracle", "module", "small_hc4"))
     ap.add_argument("--ours", default=None, help="weights written by the C++ writer")
     ap.add_argument("--work", default=None)
     a = ap.parse_args()
