@@ -2,17 +2,14 @@
 // our own bugs trip ENGRAM_CHECK, which aborts with the expression and file:line.
 #pragma once
 
-#include <stdexcept>
 #include <string>
+
+#include "engram/error.h"
 
 namespace engram {
 
-// Thrown for bad input (a file, field, offset or id that is wrong). The message is
-// complete and meant for a user: callers print what() and exit non-zero.
-class Error : public std::runtime_error {
- public:
-  explicit Error(const std::string& msg) : std::runtime_error(msg) {}
-};
+// The code of an errno from open/stat: kNotFound for a missing path, else kIo.
+ErrorCode errno_code(int err);
 
 [[noreturn]] void check_failed(const char* expr, const char* file, int line, const std::string& msg);
 

@@ -20,7 +20,7 @@ std::string errno_text() { return std::strerror(errno); }
 
 std::string read_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error("cannot open '" + path + "': " + errno_text());
+  if (fd < 0) throw Error(errno_code(errno), "cannot open '" + path + "': " + errno_text());
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -35,7 +35,7 @@ std::string read_file(const std::string& path) {
     if (n <= 0) {
       std::string why = n < 0 ? errno_text() : "file shrank while reading";
       ::close(fd);
-      throw Error("cannot read '" + path + "' at offset " + std::to_string(done) + ": " + why);
+      throw Error(ErrorCode::kIo, "cannot read '" + path + "' at offset " + std::to_string(done) + ": " + why);
     }
     done += static_cast<size_t>(n);
   }
@@ -56,8 +56,8 @@ void atomic_replace(const std::string& path, Fill fill) {
   leaf += ".tmp.XXXXXX";
   std::string tmp = (dir / leaf).string();
   int fd = ::mkstemp(tmp.data());
-  if (fd < 0) throw Error("cannot create a temp file beside '" + path + "': " + errno_text());
-  auto fail = [&](const std::string& what) { throw Error("cannot write '" + path + "': " + what + ": " + errno_text()); };
+  if (fd < 0) throw Error(ErrorCode::kIo, "cannot create a temp file beside '" + path + "': " + errno_text());
+  auto fail = [&](const std::string& what) { throw Error(ErrorCode::kIo, "cannot write '" + path + "': " + what + ": " + errno_text()); };
   try {
     fill(fd, fail);
     if (::fchmod(fd, 0644) != 0) fail("fchmod");
@@ -69,12 +69,12 @@ void atomic_replace(const std::string& path, Fill fill) {
   }
   if (::close(fd) != 0) {
     ::unlink(tmp.c_str());
-    throw Error("cannot write '" + path + "': close: " + errno_text());
+    throw Error(ErrorCode::kIo, "cannot write '" + path + "': close: " + errno_text());
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     std::string why = errno_text();
     ::unlink(tmp.c_str());
-    throw Error("cannot rename temp file onto '" + path + "': " + why);
+    throw Error(ErrorCode::kIo, "cannot rename temp file onto '" + path + "': " + why);
   }
   fsync_dir(dir.string());
 }
@@ -94,7 +94,7 @@ void write_file_atomic(const std::string& path, std::string_view data) {
 
 void copy_file_atomic(const std::string& src, const std::string& dst) {
   int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in < 0) throw Error("cannot open '" + src + "' to copy it: " + errno_text());
+  if (in < 0) throw Error(errno_code(errno), "cannot open '" + src + "' to copy it: " + errno_text());
   struct stat st {};
   if (::fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(in);

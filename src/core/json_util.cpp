@@ -9,10 +9,10 @@ Json parse_json(const std::string& text, const std::string& source) {
   try {
     return Json::parse(text);
   } catch (const Json::parse_error& e) {
-    throw Error(source + ": invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+    throw Error(ErrorCode::kCorruption, source + ": invalid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
   } catch (const Json::exception& e) {
     // e.g. out_of_range for a number literal too large for a double ("1e1111111").
-    throw Error(source + ": invalid JSON: " + e.what());
+    throw Error(ErrorCode::kCorruption, source + ": invalid JSON: " + e.what());
   }
 }
 

@@ -27,10 +27,10 @@ static int json_small_int(const Json& v, const std::string& where) {
   return static_cast<int>(x);
 }
 
-HashConfig HashConfig::from_json(const Json& j, const std::string& where) {
+HashConfig hash_config_from_json(const Json& j, const std::string& where) {
   if (!j.is_object()) throw Error(where + ": expected a JSON object with the hash config, got " +
                                   std::string(j.type_name()));
-  HashConfig c = demo_default();
+  HashConfig c = HashConfig::demo_default();
   if (const Json* v = json_field_opt(j, "max_ngram_size"))
     c.max_ngram_size = json_small_int(*v, where + ": max_ngram_size");
   if (const Json* v = json_field_opt(j, "n_head_per_ngram"))
@@ -53,9 +53,9 @@ HashConfig HashConfig::from_json(const Json& j, const std::string& where) {
     std::vector<int64_t> ids = json_int_array(*v, where + ": layer_ids");
     c.layer_ids.clear();
     for (size_t i = 0; i < ids.size(); ++i) {
-      if (ids[i] < 0 || ids[i] > kMaxLayerId)
+      if (ids[i] < 0 || ids[i] > HashConfig::kMaxLayerId)
         throw Error(where + ": layer_ids[" + std::to_string(i) + "]: " + std::to_string(ids[i]) +
-                    " is outside [0, " + std::to_string(kMaxLayerId) + "]");
+                    " is outside [0, " + std::to_string(HashConfig::kMaxLayerId) + "]");
       c.layer_ids.push_back(static_cast<int>(ids[i]));
     }
   }
@@ -65,12 +65,20 @@ HashConfig HashConfig::from_json(const Json& j, const std::string& where) {
   return c;
 }
 
-Json HashConfig::to_json() const {
-  return Json{{"engram_vocab_size", engram_vocab_size}, {"max_ngram_size", max_ngram_size},
-              {"n_embed_per_ngram", n_embed_per_ngram}, {"n_head_per_ngram", n_head_per_ngram},
-              {"layer_ids", layer_ids},                 {"pad_id", pad_id},
-              {"seed", seed}};
+Json hash_config_to_json(const HashConfig& c) {
+  return Json{{"engram_vocab_size", c.engram_vocab_size}, {"max_ngram_size", c.max_ngram_size},
+              {"n_embed_per_ngram", c.n_embed_per_ngram}, {"n_head_per_ngram", c.n_head_per_ngram},
+              {"layer_ids", c.layer_ids},                 {"pad_id", c.pad_id},
+              {"seed", c.seed}};
 }
+
+HashConfig HashConfig::parse(std::string_view json_text, const std::string& where) {
+  return hash_config_from_json(parse_json(std::string(json_text), where), where);
+}
+
+HashConfig HashConfig::load(const std::string& path) { return hash_config_from_json(load_json_file(path), path); }
+
+std::string HashConfig::to_json_text() const { return hash_config_to_json(*this).dump(); }
 
 void HashConfig::validate(const std::string& where) const {
   const std::string w = where + ": ";
@@ -104,9 +112,9 @@ void HashConfig::validate(const std::string& where) const {
   std::set<int> seen;
   for (size_t i = 0; i < layer_ids.size(); ++i) {
     int id = layer_ids[i];
-    if (id < 0 || id > kMaxLayerId)
+    if (id < 0 || id > HashConfig::kMaxLayerId)
       throw Error(w + "layer_ids[" + std::to_string(i) + "]: " + std::to_string(id) +
-                  " is outside [0, " + std::to_string(kMaxLayerId) + "]");
+                  " is outside [0, " + std::to_string(HashConfig::kMaxLayerId) + "]");
     if (!seen.insert(id).second)
       throw Error(w + "layer_ids[" + std::to_string(i) + "]: layer " + std::to_string(id) +
                   " is listed twice");

@@ -1,55 +1,16 @@
-// Configuration of the multi-head n-gram hash (ENGRAM.md section 4), with the demo's field
-// names so that a CFG.json written for deepseek-ai/Engram's EngramConfig reads unchanged.
-//
-// Validation limits (beyond the demo, which checks nothing): they keep a hostile or mistyped
-// config from asking for minutes of prime search or gigabytes of tables.
-//   2 <= max_ngram_size <= kMaxNgram (16)
-//   1 <= n_head_per_ngram, n_embed_per_ngram % n_head_per_ngram == 0
-//   1 <= len(layer_ids) <= kMaxLayers (1024), layer ids distinct, in [0, kMaxLayerId]
-//   len(engram_vocab_size) == max_ngram_size - 1, each in [2, kMaxTableSize = 2^40]
-//   len(layer_ids) * (max_ngram_size - 1) * n_head_per_ngram <= kMaxTables (16384)
-//   pad_id >= 0, seed >= 0 (numpy's SeedSequence rejects negative seeds)
-// Thread safety: a plain value type.
+// HashConfig (include/engram/hash_config.h) to and from nlohmann::json, for the config
+// readers inside the library (model configs, table headers, CLI config files).
 #pragma once
 
-#include <cstdint>
 #include <string>
-#include <vector>
 
 #include "core/json_util.h"
+#include "engram/hash_config.h"
 
 namespace engram {
 
-struct HashConfig {
-  static constexpr int kMaxNgram = 16;
-  static constexpr int kMaxLayers = 1024;
-  static constexpr int64_t kMaxLayerId = int64_t{1} << 20;
-  static constexpr int64_t kMaxTableSize = int64_t{1} << 40;
-  static constexpr int64_t kMaxTables = 16384;
-
-  std::vector<int64_t> engram_vocab_size;  // one starting size per n = 2..N
-  int max_ngram_size = 3;
-  int n_embed_per_ngram = 512;
-  int n_head_per_ngram = 8;
-  std::vector<int> layer_ids;
-  int64_t pad_id = 2;  // an ORIGINAL token id; compressed by the caller
-  int64_t seed = 0;
-
-  // ENGRAM.md section 4: [129280*5, 129280*5], N 3, 512, 8 heads, layers [1, 15], pad 2, seed 0.
-  static HashConfig demo_default();
-
-  // Reads the demo's field names; unknown fields are ignored (CFG.json files carry more).
-  // A missing field takes the demo default, except n_embed_per_ngram, which defaults to
-  // 64 * n_head_per_ngram (the demo's 64 values per head) so that hashing-only configs with
-  // any head count stay valid. Wrong types (floats, strings, booleans) are errors.
-  // Validates; errors name `where` and the field ("cfg.json: layer_ids[1]: ...").
-  static HashConfig from_json(const Json& j, const std::string& where);
-  Json to_json() const;
-
-  // Throws engram::Error naming `where` and the offending field (see limits above).
-  void validate(const std::string& where) const;
-
-  int columns() const { return (max_ngram_size - 1) * n_head_per_ngram; }
-};
+// See HashConfig::parse for the rules; `where` names the source in errors.
+HashConfig hash_config_from_json(const Json& j, const std::string& where);
+Json hash_config_to_json(const HashConfig& c);
 
 }  // namespace engram

@@ -65,12 +65,12 @@ SafeTensors SafeTensors::load(const std::string& path) {
   st.source_ = path;
   st.storage_ = std::make_unique<Storage>();
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(path + ": cannot open: " + std::strerror(errno));
+  if (fd < 0) throw Error(errno_code(errno), path + ": cannot open: " + std::strerror(errno));
   struct stat sb {};
   if (fstat(fd, &sb) != 0) {
     int e = errno;
     ::close(fd);
-    throw Error(path + ": cannot stat: " + std::strerror(e));
+    throw Error(ErrorCode::kIo, path + ": cannot stat: " + std::strerror(e));
   }
   size_t len = static_cast<size_t>(sb.st_size);
   if (len > 0) {
@@ -78,7 +78,7 @@ SafeTensors SafeTensors::load(const std::string& path) {
     if (p == MAP_FAILED) {
       int e = errno;
       ::close(fd);
-      throw Error(path + ": cannot mmap: " + std::strerror(e));
+      throw Error(ErrorCode::kIo, path + ": cannot mmap: " + std::strerror(e));
     }
     st.storage_->map = p;
     st.storage_->map_len = len;
@@ -104,18 +104,18 @@ SafeTensors SafeTensors::parse(std::string bytes, const std::string& source) {
 void SafeTensors::parse_header() {
   const std::string& src = source_;
   if (size_ < 8) {
-    throw Error(src + ": not a safetensors file: " + std::to_string(size_) +
+    throw Error(ErrorCode::kCorruption, src + ": not a safetensors file: " + std::to_string(size_) +
                 " bytes, shorter than the 8-byte header length");
   }
   uint64_t n = read_le64(bytes_);
   if (n > size_ - 8) {
-    throw Error(src + ": header length " + std::to_string(n) + " at offset 0 runs past the end of the " +
+    throw Error(ErrorCode::kCorruption, src + ": header length " + std::to_string(n) + " at offset 0 runs past the end of the " +
                 std::to_string(size_) + "-byte file");
   }
   if (n > kMaxHeaderBytes) {
-    throw Error(src + ": header length " + std::to_string(n) + " exceeds the 100 MiB limit");
+    throw Error(ErrorCode::kCorruption, src + ": header length " + std::to_string(n) + " exceeds the 100 MiB limit");
   }
-  if (n < 2) throw Error(src + ": header of " + std::to_string(n) + " bytes cannot hold a JSON object");
+  if (n < 2) throw Error(ErrorCode::kCorruption, src + ": header of " + std::to_string(n) + " bytes cannot hold a JSON object");
   std::string text(reinterpret_cast<const char*>(bytes_ + 8), n);
   data_start_ = 8 + n;
   const uint64_t data_size = size_ - data_start_;
@@ -134,43 +134,43 @@ void SafeTensors::parse_header() {
       return true;
     });
   } catch (const Json::exception& e) {
-    throw Error(src + ": header JSON is invalid (header bytes 8.." + std::to_string(8 + n) + "): " + e.what());
+    throw Error(ErrorCode::kCorruption, src + ": header JSON is invalid (header bytes 8.." + std::to_string(8 + n) + "): " + e.what());
   }
-  if (!duplicate.empty()) throw Error(src + ": header names tensor '" + duplicate + "' twice");
-  if (!header.is_object()) throw Error(src + ": header is not a JSON object");
+  if (!duplicate.empty()) throw Error(ErrorCode::kCorruption, src + ": header names tensor '" + duplicate + "' twice");
+  if (!header.is_object()) throw Error(ErrorCode::kCorruption, src + ": header is not a JSON object");
 
   for (auto it = header.begin(); it != header.end(); ++it) {
     const std::string& name = it.key();
     const Json& v = it.value();
     if (name == "__metadata__") {
-      if (!v.is_object()) throw Error(src + ": __metadata__ must be an object of strings");
+      if (!v.is_object()) throw Error(ErrorCode::kCorruption, src + ": __metadata__ must be an object of strings");
       for (auto m = v.begin(); m != v.end(); ++m) {
         if (!m.value().is_string()) {
-          throw Error(src + ": __metadata__." + m.key() + " must be a string, got " + m.value().type_name());
+          throw Error(ErrorCode::kCorruption, src + ": __metadata__." + m.key() + " must be a string, got " + m.value().type_name());
         }
         metadata_[m.key()] = m.value().get<std::string>();
       }
       continue;
     }
     const std::string where = src + ": tensor '" + name + "'";
-    if (name.empty()) throw Error(src + ": a tensor has an empty name");
-    if (!v.is_object()) throw Error(where + ": entry is not an object");
+    if (name.empty()) throw Error(ErrorCode::kCorruption, src + ": a tensor has an empty name");
+    if (!v.is_object()) throw Error(ErrorCode::kCorruption, where + ": entry is not an object");
     for (auto f = v.begin(); f != v.end(); ++f) {
       if (f.key() != "dtype" && f.key() != "shape" && f.key() != "data_offsets") {
-        throw Error(where + ": unknown field '" + f.key() + "'");
+        throw Error(ErrorCode::kCorruption, where + ": unknown field '" + f.key() + "'");
       }
     }
     TensorInfo t;
     t.name = name;
     t.dtype = dtype_from_name(json_string(json_field(v, "dtype", where), where + ": dtype"), where);
     const Json& shape = json_field(v, "shape", where);
-    if (!shape.is_array()) throw Error(where + ": shape must be an array");
+    if (!shape.is_array()) throw Error(ErrorCode::kCorruption, where + ": shape must be an array");
     // Element count with overflow checks: the product must stay representable in bytes.
     uint64_t numel = 1;
     bool overflow = false;
     for (size_t i = 0; i < shape.size(); ++i) {
       int64_t d = json_int(shape[i], where + ": shape[" + std::to_string(i) + "]");
-      if (d < 0) throw Error(where + ": shape[" + std::to_string(i) + "] is negative (" + std::to_string(d) + ")");
+      if (d < 0) throw Error(ErrorCode::kCorruption, where + ": shape[" + std::to_string(i) + "] is negative (" + std::to_string(d) + ")");
       t.shape.push_back(d);
       uint64_t ud = static_cast<uint64_t>(d);
       if (ud != 0 && numel > UINT64_MAX / ud) overflow = true;
@@ -178,24 +178,24 @@ void SafeTensors::parse_header() {
     }
     uint64_t esize = dtype_size(t.dtype);
     if (overflow || numel > UINT64_MAX / esize) {
-      throw Error(where + ": shape " + shape_str(t.shape) + " overflows the byte size");
+      throw Error(ErrorCode::kCorruption, where + ": shape " + shape_str(t.shape) + " overflows the byte size");
     }
-    if (numel > static_cast<uint64_t>(INT64_MAX)) throw Error(where + ": shape " + shape_str(t.shape) + " is too large");
+    if (numel > static_cast<uint64_t>(INT64_MAX)) throw Error(ErrorCode::kCorruption, where + ": shape " + shape_str(t.shape) + " is too large");
     const Json& offs = json_field(v, "data_offsets", where);
-    if (!offs.is_array() || offs.size() != 2) throw Error(where + ": data_offsets must be [begin, end]");
+    if (!offs.is_array() || offs.size() != 2) throw Error(ErrorCode::kCorruption, where + ": data_offsets must be [begin, end]");
     int64_t b = json_int(offs[0], where + ": data_offsets[0]");
     int64_t e = json_int(offs[1], where + ": data_offsets[1]");
     if (b < 0 || e < b) {
-      throw Error(where + ": data_offsets [" + std::to_string(b) + ", " + std::to_string(e) + "] are not ordered");
+      throw Error(ErrorCode::kCorruption, where + ": data_offsets [" + std::to_string(b) + ", " + std::to_string(e) + "] are not ordered");
     }
     if (static_cast<uint64_t>(e) > data_size) {
-      throw Error(where + ": data_offsets end " + std::to_string(e) + " is past the " + std::to_string(data_size) +
+      throw Error(ErrorCode::kCorruption, where + ": data_offsets end " + std::to_string(e) + " is past the " + std::to_string(data_size) +
                   "-byte data buffer (file offset " + std::to_string(data_start_ + static_cast<uint64_t>(e)) + ")");
     }
     t.begin = static_cast<uint64_t>(b);
     t.nbytes = static_cast<uint64_t>(e - b);
     if (t.nbytes != numel * esize) {
-      throw Error(where + ": dtype " + dtype_name(t.dtype) + " shape " + shape_str(t.shape) + " needs " +
+      throw Error(ErrorCode::kCorruption, where + ": dtype " + dtype_name(t.dtype) + " shape " + shape_str(t.shape) + " needs " +
                   std::to_string(numel * esize) + " bytes but data_offsets span " + std::to_string(t.nbytes));
     }
     tensors_.push_back(std::move(t));
@@ -208,17 +208,17 @@ void SafeTensors::parse_header() {
   uint64_t cursor = 0;
   for (const TensorInfo& t : tensors_) {
     if (t.begin < cursor) {
-      throw Error(src + ": tensor '" + t.name + "' data_offsets begin " + std::to_string(t.begin) +
+      throw Error(ErrorCode::kCorruption, src + ": tensor '" + t.name + "' data_offsets begin " + std::to_string(t.begin) +
                   " overlaps the previous tensor (which ends at " + std::to_string(cursor) + ")");
     }
     if (t.begin > cursor) {
-      throw Error(src + ": data bytes " + std::to_string(cursor) + ".." + std::to_string(t.begin) +
+      throw Error(ErrorCode::kCorruption, src + ": data bytes " + std::to_string(cursor) + ".." + std::to_string(t.begin) +
                   " before tensor '" + t.name + "' belong to no tensor");
     }
     cursor = t.begin + t.nbytes;
   }
   if (cursor != data_size) {
-    throw Error(src + ": data buffer has " + std::to_string(data_size - cursor) +
+    throw Error(ErrorCode::kCorruption, src + ": data buffer has " + std::to_string(data_size - cursor) +
                 " trailing bytes that belong to no tensor (from data offset " + std::to_string(cursor) + ")");
   }
   for (size_t i = 0; i < tensors_.size(); ++i) index_[tensors_[i].name] = i;
@@ -231,7 +231,7 @@ const TensorInfo* SafeTensors::find(const std::string& name) const {
 
 const TensorInfo& SafeTensors::get(const std::string& name) const {
   const TensorInfo* t = find(name);
-  if (t == nullptr) throw Error(source_ + ": tensor '" + name + "' is missing");
+  if (t == nullptr) throw Error(ErrorCode::kNotFound, source_ + ": tensor '" + name + "' is missing");
   return *t;
 }
 

@@ -2,6 +2,7 @@
 #include "layer/layer_config.h"
 
 #include "core/error.h"
+#include "hashing/row_layout.h"
 
 namespace engram {
 
@@ -43,19 +44,15 @@ void LayerDims::validate() const {
 std::vector<int64_t> hash_ids_to_rows(const LayerDims& dims, const int64_t* ids, int64_t B, int64_t T,
                                       const std::string& tensor_name) {
   const int64_t nc = dims.n_cols;
-  std::vector<int64_t> off = dims.offsets();
+  const std::vector<int64_t> off = dims.offsets();
   std::vector<int64_t> rows(static_cast<size_t>(B * T * nc));
-  for (int64_t r = 0; r < B * T; ++r) {
-    for (int64_t c = 0; c < nc; ++c) {
-      int64_t id = ids[r * nc + c];
-      if (id < 0 || id >= dims.table_sizes[c]) {
-        throw Error(tensor_name + "[" + std::to_string(r / T) + ", " + std::to_string(r % T) + ", " +
-                    std::to_string(c) + "] = " + std::to_string(id) + " is outside head " + std::to_string(c) +
-                    "'s table [0, " + std::to_string(dims.table_sizes[c]) + ")");
-      }
-      rows[r * nc + c] = id + off[c];
-    }
-  }
+  to_global_rows(std::span<const int64_t>(ids, rows.size()), std::span<const int64_t>(dims.table_sizes),
+                 std::span<const int64_t>(off), rows.data(), [&](size_t r, size_t c, int64_t id) {
+                   const int64_t rr = static_cast<int64_t>(r);
+                   throw Error(tensor_name + "[" + std::to_string(rr / T) + ", " + std::to_string(rr % T) + ", " +
+                               std::to_string(c) + "] = " + std::to_string(id) + " is outside head " +
+                               std::to_string(c) + "'s table [0, " + std::to_string(dims.table_sizes[c]) + ")");
+                 });
   return rows;
 }
 

@@ -9,7 +9,7 @@ namespace engram {
 
 LayerFileConfig LayerFileConfig::from_json(const Json& j, const std::string& where) {
   LayerFileConfig c;
-  c.hash = HashConfig::from_json(j, where);
+  c.hash = hash_config_from_json(j, where);
   c.layer_id = json_int(json_field(j, "layer_id", where), where + ": layer_id");
   c.hidden_size = json_int(json_field(j, "hidden_size", where), where + ": hidden_size");
   c.hc_mult = json_int(json_field(j, "hc_mult", where), where + ": hc_mult");

@@ -19,7 +19,7 @@ std::unique_ptr<MmapStore> MmapStore::open(std::shared_ptr<TableFile> table) {
   s->map_bytes_ = t.file_bytes;
   const int prot = table->writable() ? PROT_READ | PROT_WRITE : PROT_READ;
   void* p = ::mmap(nullptr, s->map_bytes_, prot, MAP_SHARED, fd, 0);
-  if (p == MAP_FAILED) throw Error(t.path + ": mmap failed: " + std::strerror(errno));
+  if (p == MAP_FAILED) throw Error(ErrorCode::kIo, t.path + ": mmap failed: " + std::strerror(errno));
   s->map_ = static_cast<uint8_t*>(p);
   // Lookups are random: readahead would only pull in rows nobody asked for.
   ::madvise(p, s->map_bytes_, MADV_RANDOM);
@@ -81,7 +81,7 @@ void MmapStore::flush() {
   if (!table_->writable()) return;
   const TableInfo& t = table_->info();
   dirty_.drain([&](uint64_t b) { table_->record_block(b, map_ + t.block_file_offset(b)); });
-  if (::msync(map_, map_bytes_, MS_SYNC) != 0) throw Error(t.path + ": msync failed: " + std::strerror(errno));
+  if (::msync(map_, map_bytes_, MS_SYNC) != 0) throw Error(ErrorCode::kIo, t.path + ": msync failed: " + std::strerror(errno));
   table_->flush();
 }
 

@@ -17,7 +17,7 @@ static std::string read_error(const std::string& name, uint64_t off, size_t n, c
 }
 
 void RandomAccessFile::write(uint64_t offset, size_t n, const void*) {
-  throw Error(name() + ": write of " + std::to_string(n) + " bytes at offset " + std::to_string(offset) +
+  throw Error(ErrorCode::kIo, name() + ": write of " + std::to_string(n) + " bytes at offset " + std::to_string(offset) +
               " refused: the file is open read-only");
 }
 
@@ -25,7 +25,7 @@ void RandomAccessFile::sync() { throw Error(name() + ": sync refused: the file i
 
 std::unique_ptr<PosixFile> PosixFile::open(const std::string& path, bool writable) {
   int fd = ::open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) throw Error("cannot open '" + path + "': " + std::strerror(errno));
+  if (fd < 0) throw Error(errno_code(errno), "cannot open '" + path + "': " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -38,14 +38,14 @@ PosixFile::~PosixFile() { ::close(fd_); }
 
 void PosixFile::read(uint64_t offset, size_t n, void* dst) const {
   if (offset > size_ || n > size_ - offset)
-    throw Error(read_error(path_, offset, n, "past the end of the " + std::to_string(size_) + "-byte file"));
+    throw Error(ErrorCode::kCorruption, read_error(path_, offset, n, "past the end of the " + std::to_string(size_) + "-byte file"));
   auto* p = static_cast<char*>(dst);
   size_t done = 0;
   while (done < n) {
     ssize_t r = ::pread(fd_, p + done, n - done, static_cast<off_t>(offset + done));
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0) throw Error(read_error(path_, offset, n, std::strerror(errno)));
-    if (r == 0) throw Error(read_error(path_, offset, n, "unexpected end of file (file shrank?)"));
+    if (r < 0) throw Error(ErrorCode::kIo, read_error(path_, offset, n, std::strerror(errno)));
+    if (r == 0) throw Error(ErrorCode::kCorruption, read_error(path_, offset, n, "unexpected end of file (file shrank?)"));
     done += static_cast<size_t>(r);
   }
 }
@@ -69,7 +69,7 @@ void PosixFile::write(uint64_t offset, size_t n, const void* src) {
 
 void PosixFile::sync() {
   if (!writable_) throw Error(path_ + ": sync refused: the file is open read-only");
-  if (::fdatasync(fd_) != 0) throw Error(path_ + ": fdatasync failed: " + std::strerror(errno));
+  if (::fdatasync(fd_) != 0) throw Error(ErrorCode::kIo, path_ + ": fdatasync failed: " + std::strerror(errno));
 }
 
 void PosixFile::drop_cache() const { ::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED); }
@@ -78,7 +78,7 @@ void FaultyFile::read(uint64_t offset, size_t n, void* dst) const {
   reads_.fetch_add(1);
   if (fail_if) {
     if (int e = fail_if(offset, n); e != 0)
-      throw Error(read_error(name(), offset, n, std::string(std::strerror(e)) + " (injected)"));
+      throw Error(ErrorCode::kIo, read_error(name(), offset, n, std::string(std::strerror(e)) + " (injected)"));
   }
   base_->read(offset, n, dst);
   if (corrupt_if && n > 0 && corrupt_if(offset, n)) static_cast<uint8_t*>(dst)[n / 2] ^= 0x5A;
@@ -86,7 +86,7 @@ void FaultyFile::read(uint64_t offset, size_t n, void* dst) const {
 
 void MemFile::read(uint64_t offset, size_t n, void* dst) const {
   if (offset > bytes_.size() || n > bytes_.size() - offset)
-    throw Error(read_error(name_, offset, n, "past the end of the " + std::to_string(bytes_.size()) + "-byte file"));
+    throw Error(ErrorCode::kCorruption, read_error(name_, offset, n, "past the end of the " + std::to_string(bytes_.size()) + "-byte file"));
   std::memcpy(dst, bytes_.data() + offset, n);
 }
 

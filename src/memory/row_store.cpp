@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "hashing/row_layout.h"
 
 namespace engram {
 
@@ -53,15 +54,12 @@ void to_global_row_ids(const TableInfo& info, std::span<const int64_t> hashed, s
     throw Error(info.path + ": " + std::to_string(hashed.size()) + " hashed values are not a multiple of the table's " +
                 std::to_string(h) + " heads");
   out.resize(hashed.size());
-  for (size_t i = 0; i < hashed.size(); ++i) {
-    size_t head = i % h;
-    int64_t v = hashed[i];
-    if (v < 0 || static_cast<uint64_t>(v) >= info.head_rows[head])
-      throw Error(info.path + ": hashed value " + std::to_string(v) + " of token " + std::to_string(i / h) + ", head " +
-                  std::to_string(head) + " is outside the head's " + std::to_string(info.head_rows[head]) +
-                  " rows (table built for another hasher?)");
-    out[i] = info.head_offsets[head] + static_cast<uint64_t>(v);
-  }
+  to_global_rows(hashed, std::span<const uint64_t>(info.head_rows), std::span<const uint64_t>(info.head_offsets),
+                 out.data(), [&](size_t token, size_t head, int64_t v) {
+                   throw Error(info.path + ": hashed value " + std::to_string(v) + " of token " + std::to_string(token) +
+                               ", head " + std::to_string(head) + " is outside the head's " +
+                               std::to_string(info.head_rows[head]) + " rows (table built for another hasher?)");
+                 });
 }
 
 }  // namespace engram

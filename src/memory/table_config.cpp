@@ -8,7 +8,7 @@
 
 namespace engram {
 
-std::string table_config_json(const HashConfig& cfg) { return canonical_hash_config(cfg.to_json(), "hashing config"); }
+std::string table_config_json(const HashConfig& cfg) { return canonical_hash_config(hash_config_to_json(cfg), "hashing config"); }
 
 uint64_t table_config_fingerprint(const HashConfig& cfg) { return config_fingerprint(table_config_json(cfg)); }
 

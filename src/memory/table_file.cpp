@@ -18,12 +18,12 @@ std::shared_ptr<TableFile> TableFile::open(std::unique_ptr<RandomAccessFile> fil
   const std::string name = file->name();
   const uint64_t size = file->size();
   if (size < kTablePage)
-    throw Error(name + ": file is " + std::to_string(size) + " bytes, shorter than the 4096-byte header (truncated or not a table)");
+    throw Error(ErrorCode::kCorruption, name + ": file is " + std::to_string(size) + " bytes, shorter than the 4096-byte header (truncated or not a table)");
   std::string hdr(kTablePage, '\0');
   file->read(0, kTablePage, hdr.data());
   uint64_t need = header_bytes_needed(hdr, name);
   if (need > kTablePage) {
-    if (need > size) throw Error(name + ": header of " + std::to_string(need) + " bytes is past the end of the file (truncated)");
+    if (need > size) throw Error(ErrorCode::kCorruption, name + ": header of " + std::to_string(need) + " bytes is past the end of the file (truncated)");
     hdr.resize(need);
     file->read(0, need, hdr.data());
   }
@@ -53,7 +53,7 @@ bool TableFile::block_ok(uint64_t block, const uint8_t* data) const {
 void TableFile::check_block(uint64_t block, const uint8_t* data) const {
   if (block_ok(block, data)) return;
   uint64_t first = block * info_.rows_per_block;
-  throw Error(info_.path + ": checksum mismatch in block " + std::to_string(block) + " (file offset " +
+  throw Error(ErrorCode::kCorruption, info_.path + ": checksum mismatch in block " + std::to_string(block) + " (file offset " +
               std::to_string(info_.block_file_offset(block)) + ", rows " + std::to_string(first) + ".." +
               std::to_string(first + info_.rows_in_block(block) - 1) + "): the table is corrupt");
 }

@@ -56,7 +56,7 @@ enum : size_t {
 };
 
 [[noreturn]] void bad(const std::string& path, const char* field, size_t off, const std::string& why) {
-  throw Error(path + ": bad table header: field '" + field + "' at byte offset " + std::to_string(off) +
+  throw Error(ErrorCode::kCorruption, path + ": bad table header: field '" + field + "' at byte offset " + std::to_string(off) +
               ": " + why);
 }
 
@@ -285,7 +285,7 @@ TableInfo decode_table_header(std::string_view b, uint64_t file_bytes, const std
   if (!mul_ok(t.n_blocks, 4, &crc_raw) || !round_up_ok(crc_raw, kTablePage, &want_crc_bytes) || t.crc_bytes != want_crc_bytes)
     bad(path, "crc_bytes", kOffCrcBytes, std::to_string(t.crc_bytes) + " does not equal round_up(n_blocks * 4, 4096)");
   if (!add_ok(t.crc_offset, t.crc_bytes, &want_size) || want_size != file_bytes)
-    throw Error(path + ": file is " + std::to_string(file_bytes) + " bytes but its header describes " +
+    throw Error(ErrorCode::kCorruption, path + ": file is " + std::to_string(file_bytes) + " bytes but its header describes " +
                 std::to_string(want_size) + (file_bytes < want_size ? " (truncated)" : " (trailing bytes)"));
   uint64_t sum = 0;
   for (uint32_t h = 0; h < n_heads; ++h) {

@@ -104,7 +104,7 @@ void TableWriter::append_rows(const float* rows, size_t n) {
     try {
       encode_row(info_.dtype, rows + i * info_.dim, info_.dim, enc.data());
     } catch (const Error& e) {
-      throw Error(path_ + ": row " + std::to_string(rows_written_) + ": " + e.what());
+      throw Error(e.code(), path_ + ": row " + std::to_string(rows_written_) + ": " + e.what());
     }
     append_raw_rows(enc.data(), 1);
   }

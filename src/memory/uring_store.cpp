@@ -43,7 +43,7 @@ struct UringStore::Ring {
   AlignedBuf buf;
   Ring(unsigned qd, size_t block_bytes, const std::string& name) : depth(qd), buf(size_t{qd} * block_bytes) {
     int e = io_uring_queue_init(qd, &ring, 0);
-    if (e < 0) throw Error(uring_unavailable(name, -e));
+    if (e < 0) throw Error(ErrorCode::kUnsupported, uring_unavailable(name, -e));
   }
   ~Ring() { io_uring_queue_exit(&ring); }
 };
@@ -63,7 +63,7 @@ std::unique_ptr<UringStore> UringStore::open(std::shared_ptr<TableFile> table, c
   auto s = std::unique_ptr<UringStore>(new UringStore());
   s->fd_ = ::open(t.path.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC);
   if (s->fd_ < 0)
-    throw Error(t.path + ": cannot open with O_DIRECT (" + std::strerror(errno) +
+    throw Error(ErrorCode::kUnsupported, t.path + ": cannot open with O_DIRECT (" + std::strerror(errno) +
                 "); the file system may not support direct I/O");
   s->opt_ = opt;
   s->table_ = std::move(table);
@@ -125,7 +125,7 @@ void UringStore::gather_any(std::span<const uint64_t> ids, float* out_f32, uint8
         // Reads may still be in flight into this ring's buffers: leak the ring on purpose
         // rather than free memory the kernel may still write. This path is exceptional.
         (void)ring.release();
-        throw Error(t.path + ": io_uring submit failed: " + std::strerror(-e));
+        throw Error(ErrorCode::kIo, t.path + ": io_uring submit failed: " + std::strerror(-e));
       }
       inflight += queued;
     }
@@ -135,7 +135,7 @@ void UringStore::gather_any(std::span<const uint64_t> ids, float* out_f32, uint8
     if (e == -EINTR) continue;
     if (e < 0) {
       (void)ring.release();  // as above: never free buffers with reads in flight
-      throw Error(t.path + ": io_uring wait failed: " + std::strerror(-e));
+      throw Error(ErrorCode::kIo, t.path + ": io_uring wait failed: " + std::strerror(-e));
     }
     unsigned head, seen = 0;
     io_uring_for_each_cqe(&ring->ring, head, cqe) {
@@ -241,14 +241,14 @@ double UringStore::raw_random_read_rate(const std::string& path, unsigned qd, si
 struct UringStore::Ring {};
 bool UringStore::available() { return false; }
 std::unique_ptr<UringStore> UringStore::open(std::shared_ptr<TableFile> table, const Options&) {
-  throw Error(table->info().path + ": this build has no io_uring support (liburing not found at configure time); "
+  throw Error(ErrorCode::kUnsupported, table->info().path + ": this build has no io_uring support (liburing not found at configure time); "
               "use the mmap or pread store instead");
 }
 UringStore::~UringStore() {}
 void UringStore::gather_any(std::span<const uint64_t>, float*, uint8_t*) {}
 void UringStore::drop_page_cache() const {}
 double UringStore::raw_random_read_rate(const std::string& path, unsigned, size_t, size_t, uint64_t) {
-  throw Error("'" + path + "': this build has no io_uring support");
+  throw Error(ErrorCode::kUnsupported, "'" + path + "': this build has no io_uring support");
 }
 std::unique_ptr<UringStore::Ring> UringStore::acquire() { return nullptr; }
 void UringStore::release(std::unique_ptr<Ring>) {}

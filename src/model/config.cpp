@@ -55,7 +55,7 @@ ModelConfig ModelConfig::from_json(const Json& j, const std::string& where) {
   if (const Json* e = json_field_opt(j, "engram")) {
     const std::string w = where + ": engram";
     EngramConfig ec;
-    ec.hash = HashConfig::from_json(*e, w);
+    ec.hash = hash_config_from_json(*e, w);
     ec.kernel_size = get_int(*e, "kernel_size", ec.kernel_size, w);
     ec.hc_mult = get_int(*e, "hc_mult", ec.hc_mult, w);
     c.engram = ec;
@@ -148,12 +148,10 @@ Json ModelConfig::to_json() const {
               {"router", ffn.router},       {"aux_loss_coef", ffn.aux_loss_coef},
               {"bias_update_rate", ffn.bias_update_rate}};
   if (engram) {
-    const HashConfig& h = engram->hash;
-    j["engram"] = {{"engram_vocab_size", h.engram_vocab_size}, {"max_ngram_size", h.max_ngram_size},
-                   {"n_embed_per_ngram", h.n_embed_per_ngram}, {"n_head_per_ngram", h.n_head_per_ngram},
-                   {"layer_ids", h.layer_ids},                 {"pad_id", h.pad_id},
-                   {"seed", h.seed},                           {"kernel_size", engram->kernel_size},
-                   {"hc_mult", engram->hc_mult}};
+    Json e = hash_config_to_json(engram->hash);
+    e["kernel_size"] = engram->kernel_size;
+    e["hc_mult"] = engram->hc_mult;
+    j["engram"] = std::move(e);
   }
   return j;
 }

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "engram/profile.h"
 #include "model/config.h"
 #include "model/params.h"
 
@@ -25,10 +26,6 @@ namespace engram::model {
 class MoeLayer;
 
 // Wall time per part of the model, summed over forward and backward since the last reset.
-struct StepProfile {
-  double embed = 0, engram = 0, attention = 0, ffn = 0, head = 0;
-  double total() const { return embed + engram + attention + ffn + head; }
-};
 class EngramBlock;
 
 // Routed share of each expert (of the N*k slots) in one MoE layer's last forward.

@@ -1,21 +1,21 @@
-#include "serve/generator.h"
+#include "engram/generate.h"
 
 #include "core/error.h"
 #include "core/paths.h"
 #include "core/progress.h"
-#include "hashing/ngram_hash.h"
-#include "tokenizer/compression.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/addressing.h"
+#include "engram/tokenizer.h"
 #include "train/batcher.h"
+#include "serve/sampler.h"
+#include "serve/table_tier.h"
 #include "train/checkpoint.h"
 
 namespace engram::serve {
 
 struct Generator::Impl {
   std::unique_ptr<Tokenizer> tok;
-  std::unique_ptr<Compression> comp;
   std::unique_ptr<model::Transformer> model;
-  std::unique_ptr<NgramHasher> hasher;
+  std::unique_ptr<Addressing> addr;
   train::VocabMap vocab;
   std::string checkpoint;
   std::unique_ptr<TableTier> tier;
@@ -41,16 +41,16 @@ struct Generator::Impl {
     return out;
   }
 
-  // Row ids of the prompt (all Engram layers) and a hasher primed with it for decoding.
-  model::EngramRows prompt_rows(const std::vector<int32_t>& toks, IncrementalHasher* inc) const {
+  // Row ids of the prompt (all Engram layers) and a stream primed with it for decoding.
+  model::EngramRows prompt_rows(const std::vector<int32_t>& toks, Addressing::Stream* inc) const {
     model::EngramRows er;
-    if (!hasher) return er;
-    const int64_t T = static_cast<int64_t>(toks.size()), C = hasher->columns(), L = hasher->n_layers();
+    if (!addr) return er;
+    const int64_t T = static_cast<int64_t>(toks.size()), C = addr->columns(), L = addr->n_layers();
     er.rows.assign(L, std::vector<int64_t>(T * C));
     std::vector<int64_t> out(L * C);
     inc->reset();
     for (int64_t t = 0; t < T; ++t) {
-      inc->append(comp->map(toks[t]), out);
+      inc->append(toks[t], out);
       for (int64_t l = 0; l < L; ++l) std::copy(out.begin() + l * C, out.begin() + (l + 1) * C, er.rows[l].begin() + t * C);
     }
     return er;
@@ -66,15 +66,18 @@ Generator::Generator(const std::string& checkpoint, const std::string& tokenizer
   train::load_checkpoint(checkpoint, *I.model, nullptr, &I.vocab);
   I.tok = std::make_unique<Tokenizer>(Tokenizer::load(resolve_tokenizer_path(tokenizer_path)));
   if (cfg.engram) {
-    I.comp = std::make_unique<Compression>(Compression::build(*I.tok));
-    I.hasher = std::make_unique<NgramHasher>(cfg.engram->hash, I.comp->compressed_size(), I.comp->map(cfg.engram->hash.pad_id));
+    I.addr = std::make_unique<Addressing>(*I.tok, cfg.engram->hash);
   }
   I.tier = std::make_unique<TableTier>(*I.model, checkpoint, tier);
 }
 
 Generator::~Generator() = default;
 
-const model::ModelConfig& Generator::config() const { return impl_->model->config(); }
+int64_t Generator::vocab_size() const { return impl_->model->config().vocab_size; }
+std::vector<int> Generator::engram_layer_ids() const {
+  const auto& e = impl_->model->config().engram;
+  return e ? e->hash.layer_ids : std::vector<int>{};
+}
 
 namespace {
 // Length of the longest prefix of s made of whole UTF-8 sequences.
@@ -108,13 +111,13 @@ GenerateStats Generator::generate(const std::vector<std::string>& prompts, int64
     st.prompt_tokens += static_cast<int64_t>(toks[b].size());
   }
   model::KVCache cache = I.model->new_cache(B, longest + max_tokens);
-  std::vector<IncrementalHasher> inc;
-  for (int64_t b = 0; b < B && I.hasher; ++b) inc.emplace_back(*I.hasher);
+  std::vector<Addressing::Stream> inc;
+  for (int64_t b = 0; b < B && I.addr; ++b) inc.emplace_back(*I.addr);
   Sampler sampler(opt);
   const int64_t V = I.model->config().vocab_size;
   std::vector<int32_t> next(B);
   std::vector<std::string> pending(B);
-  const int64_t C = I.hasher ? I.hasher->columns() : 0, L = I.hasher ? I.hasher->n_layers() : 0;
+  const int64_t C = I.addr ? I.addr->columns() : 0, L = I.addr ? I.addr->n_layers() : 0;
   model::EngramRows step_rows;
   step_rows.rows.assign(L, std::vector<int64_t>(B * C));
   std::vector<int64_t> out(L * C);
@@ -122,7 +125,7 @@ GenerateStats Generator::generate(const std::vector<std::string>& prompts, int64
   double t0 = now_seconds();
   for (int64_t b = 0; b < B; ++b) {
     auto ids = I.to_model_ids(toks[b], "prompt " + std::to_string(b));
-    auto rows = I.prompt_rows(toks[b], I.hasher ? &inc[b] : nullptr);
+    auto rows = I.prompt_rows(toks[b], I.addr ? &inc[b] : nullptr);
     I.route(rows, static_cast<int64_t>(toks[b].size()));
     auto logits = I.model->prefill(cache, b, ids, rows);
     next[b] = sampler.sample(logits.data(), V);
@@ -139,8 +142,8 @@ GenerateStats Generator::generate(const std::vector<std::string>& prompts, int64
         on_text(b, pending[b].substr(0, n));
         pending[b].erase(0, n);
       }
-      if (I.hasher) {
-        inc[b].append(I.comp->map(tid), out);
+      if (I.addr) {
+        inc[b].append(tid, out);
         for (int64_t l = 0; l < L; ++l) std::copy(out.begin() + l * C, out.begin() + (l + 1) * C, step_rows.rows[l].begin() + b * C);
       }
     }
@@ -164,7 +167,7 @@ GenerateStats Generator::generate(const std::vector<std::string>& prompts, int64
 
 GateTrace Generator::gates(const std::string& text) {
   Impl& I = *impl_;
-  if (!I.hasher) throw Error(I.checkpoint + ": this model has no Engram layer, so it has no gates");
+  if (!I.addr) throw Error(I.checkpoint + ": this model has no Engram layer, so it has no gates");
   std::vector<int32_t> toks = I.tok->encode(text);
   if (toks.empty()) throw Error("gates: the text is empty");
   const int64_t T = static_cast<int64_t>(toks.size());
@@ -172,7 +175,7 @@ GateTrace Generator::gates(const std::string& text) {
     throw Error("gates: the text has " + std::to_string(T) + " tokens, more than max_seq_len " +
                 std::to_string(I.model->config().max_seq_len));
   auto ids = I.to_model_ids(toks, "text");
-  IncrementalHasher inc(*I.hasher);
+  Addressing::Stream inc(*I.addr);
   auto rows = I.prompt_rows(toks, &inc);
   I.model->logits(ids, rows, 1, T);
   GateTrace g;

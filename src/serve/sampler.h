@@ -5,15 +5,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "engram/generate.h"
+
 namespace engram::serve {
 
-struct SampleOptions {
-  bool greedy = false;
-  float temperature = 0.8f;
-  int top_k = 40;       // 0: no top-k cut
-  float top_p = 0.95f;  // 1: no nucleus cut
-  uint64_t seed = 0;
-};
 
 class Sampler {
  public:

@@ -7,12 +7,10 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "memory/cached_store.h"
-#include "memory/file_stores.h"
+#include "memory/open_store.h"
 #include "memory/prefetcher.h"
-#include "memory/ram_store.h"
 #include "memory/table_config.h"
 #include "memory/table_writer.h"
-#include "memory/uring_store.h"
 
 namespace engram::serve {
 
@@ -40,8 +38,7 @@ TableTier::TableTier(model::Transformer& m, const std::string& checkpoint, const
   Impl& I = *impl_;
   I.opt = opt;
   if (opt.kind == "model") return;
-  if (opt.kind != "ram" && opt.kind != "mmap" && opt.kind != "ssd")
-    throw Error("--tables must be model, ram, mmap or ssd, got '" + opt.kind + "'");
+  validate(store_options(opt));
   const auto& cfg = m.config();
   if (!cfg.engram) throw Error(checkpoint + ": the model has no Engram layer, so it has no tables to place");
   const HashConfig& hc = cfg.engram->hash;
@@ -54,27 +51,9 @@ TableTier::TableTier(model::Transformer& m, const std::string& checkpoint, const
       bar.finish();
     }
     auto file = TableFile::open(path, table_open_options_for(hc, layer));
-    std::shared_ptr<RowStore> store;
-    if (opt.kind == "ram") {
-      store = RamStore::load(file);
-    } else if (opt.kind == "mmap") {
-      store = MmapStore::open(file);
-    } else {
-      if (!UringStore::available())
-        throw Error("--tables ssd needs io_uring, which this kernel or build does not offer\n---> HINT: use --tables mmap");
-      std::shared_ptr<RowStore> direct = UringStore::open(file);
-      if (!(opt.cache_mb >= 0)) throw Error("--cache-mb must be >= 0, got " + std::to_string(opt.cache_mb));
-      if (opt.cache_mb > 0) {
-        RowCache::Options co;
-        co.budget_bytes = static_cast<size_t>(opt.cache_mb * 1048576.0);
-        co.row_bytes = file->info().row_bytes;
-        auto cached = std::make_shared<CachedStore>(direct, co);
-        I.caches.push_back(cached.get());
-        store = cached;
-      } else {
-        store = direct;
-      }
-    }
+    CachedStore* cache = nullptr;
+    std::shared_ptr<RowStore> store = open_store(file, store_options(opt), &cache);
+    if (cache) I.caches.push_back(cache);
     I.stores.push_back(store);
   }
   I.ids.resize(I.stores.size());

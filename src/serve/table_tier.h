@@ -11,16 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "engram/generate.h"
 #include "model/transformer.h"
 
 namespace engram::serve {
-
-struct TierOptions {
-  std::string kind = "model";  // model (the checkpoint's own tensor) | ram | mmap | ssd
-  double cache_mb = 256;       // hot-row cache in front of the ssd store, MB (0: none)
-  bool prefetch = true;        // false: gather synchronously when the layer is reached
-  size_t prefetch_mb = 64;     // staging memory of in-flight gathers
-};
 
 class TableTier {
  public:

@@ -1,11 +1,11 @@
 // Building and applying the compression table P: V -> V' (ENGRAM.md section 3).
-#include "tokenizer/compression.h"
+#include "engram/compression.h"
 
 #include <string>
 #include <unordered_map>
 
 #include "core/error.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/tokenizer.h"
 #include "tokenizer/utf8.h"
 
 namespace engram {

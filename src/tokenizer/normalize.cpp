@@ -10,7 +10,7 @@
 #include <cstdlib>
 
 #include "core/error.h"
-#include "tokenizer/compression.h"
+#include "engram/compression.h"
 #include "tokenizer/unicode_props.h"
 #include "tokenizer/utf8.h"
 

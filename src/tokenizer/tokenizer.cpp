@@ -5,7 +5,7 @@
 // would be handed), then the repaired text is encoded. decode(encode(s)) == s therefore
 // holds exactly for well-formed s. decode() applies the same repair to its output, as HF's
 // ByteLevel decoder does (from_utf8_lossy over the concatenated bytes).
-#include "tokenizer/tokenizer.h"
+#include "engram/tokenizer.h"
 
 #include "core/error.h"
 #include "tokenizer/tokenizer_impl.h"

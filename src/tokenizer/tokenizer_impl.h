@@ -9,7 +9,7 @@
 #include "tokenizer/added_tokens.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/pre_tokenizer.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/tokenizer.h"
 
 namespace engram {
 

@@ -269,7 +269,7 @@ Tokenizer Tokenizer::from_json(std::string_view json_text, const std::string& so
       }
     }
   } catch (const Json::exception& e) {
-    throw Error(source + ": malformed tokenizer.json: " + e.what());
+    throw Error(ErrorCode::kCorruption, source + ": malformed tokenizer.json: " + e.what());
   }
   return Tokenizer(std::move(impl));
 }

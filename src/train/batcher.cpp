@@ -44,23 +44,6 @@ int32_t VocabMap::to_model(int64_t tok, int64_t position) const {
   return tok_to_model[tok];
 }
 
-Addressing::Addressing(const Compression& comp, const HashConfig& cfg) : comp_(comp) {
-  hasher_ = std::make_unique<NgramHasher>(cfg, comp.compressed_size(), comp.map(cfg.pad_id));
-}
-
-model::EngramRows Addressing::rows(std::span<const int64_t> tok_ids, int64_t B, int64_t T) const {
-  std::vector<int64_t> cids(tok_ids.size());
-  comp_.map(tok_ids, cids);
-  const int64_t C = hasher_->columns();
-  model::EngramRows er;
-  er.rows.resize(hasher_->n_layers());
-  for (int l = 0; l < hasher_->n_layers(); ++l) {
-    er.rows[l].resize(B * T * C);
-    hasher_->hash(cids, B, T, l, er.rows[l]);
-  }
-  return er;
-}
-
 Batcher::Batcher(std::span<const uint32_t> tokens, const VocabMap& vocab, const Addressing* addressing, int64_t B,
                  int64_t T, double heldout_fraction, uint64_t seed)
     : tokens_(tokens), vocab_(vocab), addr_(addressing), B_(B), T_(T), seed_(seed) {
@@ -118,7 +101,7 @@ Batch Batcher::make(const std::vector<int64_t>& starts) const {
       bt.ids[b * T_ + t] = vocab_.to_model(tokens_[pos], pos);
       bt.targets[b * T_ + t] = vocab_.to_model(tokens_[pos + 1], pos + 1);
     }
-  if (addr_) bt.rows = addr_->rows(bt.tok_ids, B, T_);
+  if (addr_) bt.rows.rows = addr_->rows(bt.tok_ids, B, T_);
   return bt;
 }
 

@@ -10,9 +10,8 @@
 #include <span>
 #include <vector>
 
-#include "hashing/ngram_hash.h"
+#include "engram/addressing.h"
 #include "model/transformer.h"
-#include "tokenizer/compression.h"
 
 namespace engram::train {
 
@@ -25,20 +24,6 @@ struct VocabMap {
   int64_t size() const { return static_cast<int64_t>(model_to_tok.size()); }
   // Throws Error naming the token id (and position) when it is not in the subset.
   int32_t to_model(int64_t tok, int64_t position) const;
-};
-
-// Tokenizer ids -> Engram row ids for every Engram layer (compression, then hashing).
-class Addressing {
- public:
-  Addressing(const Compression& comp, const HashConfig& cfg);
-  // ids [B, T] tokenizer ids -> rows per Engram layer [B, T, columns].
-  model::EngramRows rows(std::span<const int64_t> tok_ids, int64_t B, int64_t T) const;
-  const NgramHasher& hasher() const { return *hasher_; }
-  const Compression& compression() const { return comp_; }
-
- private:
-  const Compression& comp_;
-  std::unique_ptr<NgramHasher> hasher_;
 };
 
 struct Batch {

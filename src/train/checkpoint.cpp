@@ -185,7 +185,7 @@ CheckpointInfo load_checkpoint(const std::string& path, model::Transformer& m, O
     try {
       *vocab = VocabMap::from_list(std::move(m2t));
     } catch (const Error& e) {
-      throw Error(path + ": vocab/model_to_tok: " + e.what());
+      throw Error(e.code(), path + ": vocab/model_to_tok: " + e.what());
     }
   }
   CheckpointInfo info;

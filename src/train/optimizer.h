@@ -24,33 +24,10 @@
 #include <string>
 #include <vector>
 
+#include "engram/train.h"
 #include "model/params.h"
 
 namespace engram::train {
-
-enum class LrSchedule { kCosine, kCosineFull, kLinear, kConstant };
-enum class TableAdam { kLazy, kDense };
-
-struct OptimConfig {
-  float lr = 3e-3f;
-  float min_lr = 3e-4f;
-  int64_t warmup_steps = 100;
-  int64_t total_steps = 1000;
-  LrSchedule schedule = LrSchedule::kCosine;
-  float beta1 = 0.9f, beta2 = 0.95f, eps = 1e-8f;
-  float weight_decay = 0.1f;
-  float table_lr_mult = 5.0f;
-  TableAdam table_adam = TableAdam::kLazy;
-  float grad_clip = 1.0f;  // 0 disables
-};
-
-float lr_at(const OptimConfig& c, int64_t step);
-// Names as the CLI and checkpoints spell them ("cosine", "cosine_full", "linear",
-// "constant"; "lazy", "dense"); the parsers throw Error naming the accepted values.
-const char* schedule_name(LrSchedule s);
-LrSchedule parse_schedule(const std::string& name);
-const char* table_adam_name(TableAdam a);
-TableAdam parse_table_adam(const std::string& name);
 
 class Optimizer {
  public:

@@ -9,7 +9,7 @@
 #include "core/progress.h"
 #include "memory/cached_store.h"
 #include "memory/file_stores.h"
-#include "memory/ram_store.h"
+#include "memory/open_store.h"
 #include "memory/table_config.h"
 #include "memory/table_writer.h"
 #include "memory/uring_store.h"
@@ -20,13 +20,12 @@ namespace fs = std::filesystem;
 
 void validate(const TableStoreOptions& o) {
   const std::string& k = o.kind;
-  if (k != "model" && k != "ram" && k != "mmap" && k != "pread" && k != "ssd")
-    throw Error("--tables must be model, ram, mmap, pread or ssd, got '" + k + "'");
-  if (!(o.cache_mb >= 0)) throw Error("--table-cache-mb must be >= 0, got " + std::to_string(o.cache_mb));
-  if (o.cache_mb > 0 && (k == "ram" || k == "model"))
-    throw Error("--table-cache-mb needs a file store (mmap, pread or ssd): the '" + k + "' tables are in RAM already");
-  if (k == "ssd" && !UringStore::available())
-    throw Error("--tables ssd needs io_uring, which this kernel or build does not offer\n---> HINT: use --tables pread");
+  if (k == "model") {
+    if (o.cache_mb != 0)
+      throw Error("--table-cache-mb needs a file store (mmap, pread or ssd): the 'model' tables are in RAM already");
+    return;
+  }
+  validate(store_options(o));
 }
 
 namespace {
@@ -99,17 +98,10 @@ void StoreTable::open_stores() {
   for (size_t part = 0; part < 3; ++part) {
     auto file = TableFile::open(working(part), oo);
     check_layout(file->info(), spec_, working(part));
-    std::shared_ptr<RowStore> s;
-    if (opt_.kind == "ram") s = RamStore::load(file);
-    else if (opt_.kind == "mmap") s = MmapStore::open(file);
-    else if (opt_.kind == "pread") s = PreadStore::open(file);
-    else s = UringStore::open(file);
-    if (opt_.cache_mb > 0) {
-      RowCache::Options co;
-      co.budget_bytes = static_cast<size_t>(opt_.cache_mb / 3 * 1048576.0);
-      co.row_bytes = file->info().row_bytes;
-      s = std::make_shared<CachedStore>(s, co);
-    }
+    // The cache budget is shared by the value file and its two moment files.
+    StoreOptions so = store_options(opt_);
+    so.cache_mb = opt_.cache_mb / 3;
+    auto s = open_store(file, so);
     stores_[part] = s;
   }
 }

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "engram/train.h"
 #include "hashing/hash_config.h"
 #include "memory/row_store.h"
 #include "memory/table_format.h"
@@ -25,17 +26,6 @@
 #include "model/transformer.h"
 
 namespace engram::train {
-
-struct TableStoreOptions {
-  // model: tables are ordinary parameters in RAM (Param::data). Otherwise the store kind:
-  // ram | mmap | pread | ssd (io_uring, O_DIRECT).
-  std::string kind = "model";
-  double cache_mb = 0;  // hot-row cache (TinyLFU) before each file of a file store, MB; 0: none
-  std::string dir;      // working files; empty: <out_dir>/tables
-};
-
-// Throws engram::Error for an unknown kind, a negative cache or a cache before RAM.
-void validate(const TableStoreOptions& o);
 
 class StoreTable : public model::TableBackend {
  public:

@@ -10,7 +10,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "core/progress.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/tokenizer.h"
 
 namespace engram::train {
 
@@ -40,13 +40,13 @@ TokenFile::~TokenFile() {
 
 TokenFile TokenFile::open(const std::string& path, uint64_t tokenizer_hash) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error("cannot open token file '" + path + "'");
+  if (fd < 0) throw Error(errno_code(errno), "cannot open token file '" + path + "'");
   struct stat st {};
   ::fstat(fd, &st);
   const size_t size = static_cast<size_t>(st.st_size);
   if (size < kHeader) {
     ::close(fd);
-    throw Error(path + ": token file truncated (" + std::to_string(size) + " bytes, header needs 32)");
+    throw Error(ErrorCode::kCorruption, path + ": token file truncated (" + std::to_string(size) + " bytes, header needs 32)");
   }
   void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
@@ -55,17 +55,17 @@ TokenFile TokenFile::open(const std::string& path, uint64_t tokenizer_hash) {
   f.map_ = m;
   f.map_size_ = size;
   const auto* b = static_cast<const unsigned char*>(m);
-  if (std::memcmp(b, kMagic, 8) != 0) throw Error(path + ": not a token file (bad magic at offset 0)");
+  if (std::memcmp(b, kMagic, 8) != 0) throw Error(ErrorCode::kCorruption, path + ": not a token file (bad magic at offset 0)");
   uint64_t n, tok_hash, data_hash;
   std::memcpy(&n, b + 8, 8);
   std::memcpy(&tok_hash, b + 16, 8);
   std::memcpy(&data_hash, b + 24, 8);
   if (n > (size - kHeader) / 4 || kHeader + n * 4 != size)
-    throw Error(path + ": header says " + std::to_string(n) + " tokens but the file holds " +
+    throw Error(ErrorCode::kCorruption, path + ": header says " + std::to_string(n) + " tokens but the file holds " +
                 std::to_string((size - kHeader) / 4));
   if (tok_hash != tokenizer_hash)
     throw Error(path + ": made with another tokenizer.json (hash mismatch at offset 16)\n---> HINT: delete it to re-tokenize");
-  if (fnv1a64(b + kHeader, n * 4) != data_hash) throw Error(path + ": token data checksum mismatch (offset 24)");
+  if (fnv1a64(b + kHeader, n * 4) != data_hash) throw Error(ErrorCode::kCorruption, path + ": token data checksum mismatch (offset 24)");
   f.data_ = reinterpret_cast<const uint32_t*>(b + kHeader);
   f.n_ = n;
   return f;
@@ -89,7 +89,7 @@ std::string ensure_token_file(const std::string& data_path, const std::string& t
   // A token file given directly.
   {
     int fd = ::open(data_path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw Error("cannot open data file '" + data_path + "'");
+    if (fd < 0) throw Error(errno_code(errno), "cannot open data file '" + data_path + "'");
     char head[8] = {};
     const ssize_t got = ::read(fd, head, 8);
     ::close(fd);

@@ -16,8 +16,8 @@
 #include "core/svg_plot.h"
 #include "io/safetensors.h"
 #include "model/transformer.h"
-#include "tokenizer/compression.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/compression.h"
+#include "engram/tokenizer.h"
 #include "train/batcher.h"
 #include "train/checkpoint.h"
 #include "train/metrics_log.h"
@@ -38,7 +38,6 @@ struct DataContext {
   std::string tokenizer_path;
   uint64_t tokenizer_hash = 0;
   std::unique_ptr<TokenFile> tokens;
-  std::unique_ptr<Compression> comp;
   std::unique_ptr<Addressing> addr;
 };
 
@@ -51,8 +50,7 @@ DataContext open_data(const std::string& data_path, const std::string& tok_flag,
   dc.tokens = std::make_unique<TokenFile>(TokenFile::open(tf, dc.tokenizer_hash));
   if (cfg && cfg->engram) {
     Tokenizer tok = Tokenizer::from_json(tj, dc.tokenizer_path);
-    dc.comp = std::make_unique<Compression>(Compression::build(tok));
-    dc.addr = std::make_unique<Addressing>(*dc.comp, cfg->engram->hash);
+    dc.addr = std::make_unique<Addressing>(tok, cfg->engram->hash);
   }
   return dc;
 }

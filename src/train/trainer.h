@@ -4,68 +4,7 @@
 // an uninterrupted run (stateless batch sampling, moments and routing biases restored).
 #pragma once
 
-#include <cstdint>
-#include <string>
-#include <vector>
-
+#include "engram/train.h"
 #include "model/transformer.h"
 #include "train/optimizer.h"
 #include "train/store_table.h"
-
-namespace engram::train {
-
-struct TrainOptions {
-  std::string config_path;
-  std::string data_path;       // text corpus (tokenized once into <data>.engtok) or a token file
-  std::string tokenizer_path;  // empty: the default cache path
-  std::string out_dir = "out/train";
-  std::string label = "model";
-  int64_t steps = 300;
-  int64_t batch = 16;
-  int64_t seq = 0;  // 0: the config's max_seq_len
-  int64_t eval_every = 50;
-  int64_t eval_batches = 0;  // held-out batches per evaluation; 0: the whole held-out split
-  int64_t ckpt_every = 100;
-  double heldout_fraction = 0.05;
-  uint64_t seed = 1234;
-  bool resume = false;     // continue from <out_dir>/checkpoint.safetensors
-  int64_t stop_after = -1; // stop (as if interrupted) once this many steps are done
-  OptimConfig optim;
-  // Where the Engram tables live while training (kind "model": ordinary RAM parameters).
-  TableStoreOptions tables;
-  bool quiet = false;
-  // When set: the initial weights (<dir>/init.safetensors, a step-0 checkpoint) and every
-  // batch the run trains and evaluates on (<dir>/batches.safetensors), for an independent
-  // re-run of the same training (tools/peers/torch_train_parity.py). RAM tables only.
-  std::string parity_dump;
-};
-
-struct TrainResult {
-  int64_t steps_done = 0;
-  double last_train_loss = 0, last_eval_loss = 0;
-  double tokens_per_s = 0;
-  double engram_time_share = 0;  // fraction of model time (forward+backward) in Engram layers
-  model::StepProfile profile;    // summed over training steps (not evaluation)
-  double optimizer_seconds = 0, data_seconds = 0;
-  std::vector<double> train_losses;  // per step
-  std::vector<std::pair<int64_t, double>> eval_losses;
-  std::string checkpoint_path, metrics_path, plot_path;
-  std::string tables;            // where the tables lived ("model" or the stores)
-  double table_hit_rate = -1;    // of the first table's value cache, -1 without one
-};
-
-TrainResult train(const TrainOptions& opt);
-
-struct EvalResult {
-  double loss = 0;      // token-weighted mean cross-entropy
-  int64_t tokens = 0;   // predicted tokens it averages over
-  int64_t windows = 0;  // held-out windows of max_seq_len + 1 tokens
-  int64_t windows_total = 0;  // windows in the held-out split
-};
-// Mean held-out loss of a checkpoint over the held-out split of a corpus (max_batches 0:
-// every window of it).
-EvalResult evaluate_checkpoint(const std::string& checkpoint, const std::string& data_path,
-                               const std::string& tokenizer_path, int64_t batch, int64_t max_batches,
-                               double heldout_fraction);
-
-}  // namespace engram::train

@@ -18,7 +18,7 @@
 #include "layer/layer_io.h"
 #include "layer/layer_ref.h"
 #include "test_util.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/tokenizer.h"
 
 namespace engram {
 namespace {
@@ -146,7 +146,7 @@ TEST(Cli, HashAndPipelineAgree) {
   ASSERT_EQ(rows.size(), 1u);
   ASSERT_EQ(rows[0].size(), T);
   // (N - 1) * heads = 4 columns, each inside its table (the config's primes).
-  HashConfig hc = HashConfig::from_json(parse_json(std::string(kSmallHash) + "}", "hash"), "hash");
+  HashConfig hc = hash_config_from_json(parse_json(std::string(kSmallHash) + "}", "hash"), "hash");
   NgramHasher hasher(hc, 1, 0);
   const auto primes = hasher.table_sizes(0);
   for (const Json& t : rows[0]) {
@@ -248,7 +248,7 @@ TEST(Cli, TableCreateInspectVerify) {
   EXPECT_EQ(info.at("dtype").get<std::string>(), "bf16");
   EXPECT_EQ(info.at("layer_id").get<int64_t>(), 1);
   EXPECT_EQ(info.at("dim").get<int64_t>(), 8);  // 16 values per n-gram over 2 heads
-  HashConfig hc = HashConfig::from_json(parse_json(std::string(kSmallHash) + "}", "hash"), "hash");
+  HashConfig hc = hash_config_from_json(parse_json(std::string(kSmallHash) + "}", "hash"), "hash");
   const NgramHasher hasher(hc, 1, 0);
   const auto primes = hasher.table_sizes(0);
   EXPECT_EQ(info.at("head_rows").get<std::vector<int64_t>>(), std::vector<int64_t>(primes.begin(), primes.end()));

@@ -17,7 +17,7 @@
 #include "core/error.h"
 #include "core/paths.h"
 #include "fuzz_util.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/tokenizer.h"
 #include "tokenizer/utf8.h"
 
 namespace {

@@ -14,7 +14,7 @@
 
 #include "core/error.h"
 #include "core/paths.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/tokenizer.h"
 #include "tokenizer/utf8.h"
 
 namespace {

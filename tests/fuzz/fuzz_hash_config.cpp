@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace engram;
   try {
     Json j = parse_json(std::string(reinterpret_cast<const char*>(data), size), "fuzz");
-    HashConfig cfg = HashConfig::from_json(j, "fuzz");
+    HashConfig cfg = hash_config_from_json(j, "fuzz");
     const int64_t vocab = 1000;
     NgramHasher h(cfg, vocab, cfg.pad_id % vocab);
     // A few ids from the input bytes, some negative, as a [2, T] batch.

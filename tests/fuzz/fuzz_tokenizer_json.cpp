@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "core/error.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/tokenizer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

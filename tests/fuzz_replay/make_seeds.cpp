@@ -21,7 +21,7 @@
 #include "memory/table_writer.h"
 #include "model/config.h"
 #include "model/transformer.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/tokenizer.h"
 #include "train/batcher.h"
 #include "train/checkpoint.h"
 #include "train/optimizer.h"
@@ -154,7 +154,7 @@ void tables() {
     write_random_table(out("fuzz_table_stores", t.name), spec, 11);
   }
   // A table made for a hashing config (canonical config JSON and fingerprint in the header).
-  HashConfig h = HashConfig::from_json(parse_json(R"({"engram_vocab_size": [20, 20], "max_ngram_size": 3,
+  HashConfig h = hash_config_from_json(parse_json(R"({"engram_vocab_size": [20, 20], "max_ngram_size": 3,
       "n_embed_per_ngram": 8, "n_head_per_ngram": 2, "layer_ids": [1, 3], "pad_id": 2, "seed": 0})", "seed"), "seed");
   write_random_table(out("fuzz_table_stores", "with_config.engt"), table_spec_for(h, 3, RowDtype::kF32), 12);
 }

@@ -21,7 +21,7 @@ class OracleCase : public ::testing::TestWithParam<std::string> {};
 TEST_P(OracleCase, BitExact) {
   const std::string dir = test::oracle_dir() + "/hashing/" + GetParam() + "/";
   Json m = load_json_file(dir + "manifest.json");
-  HashConfig cfg = HashConfig::from_json(m.at("config"), GetParam());
+  HashConfig cfg = hash_config_from_json(m.at("config"), GetParam());
   NgramHasher h(cfg, m.at("tokenizer_vocab_size_compressed").get<int64_t>(),
                 m.at("pad_id_compressed").get<int64_t>());
   EXPECT_EQ(h.half_bound(), m.at("half_bound").get<int64_t>());

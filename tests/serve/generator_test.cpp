@@ -1,6 +1,6 @@
 // Generation from a small trained checkpoint: every table tier gives the same text as the
 // model's own table, bad prompts and damaged files give clear errors.
-#include "serve/generator.h"
+#include "engram/generate.h"
 
 #include <gtest/gtest.h>
 

@@ -4,8 +4,8 @@
 
 #include "core/error.h"
 #include "test_util.h"
-#include "tokenizer/compression.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/compression.h"
+#include "engram/tokenizer.h"
 
 namespace engram {
 namespace {

@@ -8,7 +8,7 @@
 #include "core/file.h"
 #include "core/paths.h"
 #include "test_util.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/tokenizer.h"
 
 namespace engram {
 namespace {

@@ -15,7 +15,7 @@
 #include "core/json_util.h"
 #include "core/paths.h"
 #include "test_util.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/tokenizer.h"
 #include "tokenizer/utf8.h"
 
 namespace engram {

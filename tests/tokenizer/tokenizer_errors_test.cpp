@@ -6,7 +6,7 @@
 #include "core/file.h"
 #include "core/json_util.h"
 #include "test_util.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/tokenizer.h"
 
 namespace engram {
 namespace {

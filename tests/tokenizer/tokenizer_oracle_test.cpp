@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "test_util.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/tokenizer.h"
 
 namespace engram {
 namespace {

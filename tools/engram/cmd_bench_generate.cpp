@@ -12,7 +12,7 @@
 #include "core/file.h"
 #include "core/json_util.h"
 #include "core/paths.h"
-#include "serve/generator.h"
+#include "engram/generate.h"
 
 namespace engram::cli {
 
@@ -41,7 +41,7 @@ void add_bench_generate(CLI::App& bench) {
   c->add_option("--batch", f->batch, "sequences decoded together")->capture_default_str();
   c->add_option("--max-tokens", f->max_tokens, "tokens generated per sequence")->capture_default_str();
   c->add_option("--rounds", f->rounds, "rounds; each runs every configuration once")->capture_default_str();
-  c->add_option("--cache-mb", f->cache_mb, "hot-row cache of the SSD tier (keep it below the table size)")
+  c->add_option("--table-cache-mb,--cache-mb", f->cache_mb, "hot-row cache of the SSD tier (keep it below the table size)")
       ->capture_default_str();
   c->add_flag("--json", f->json, "JSON output");
   c->callback([f] {

@@ -15,8 +15,8 @@
 #include "core/paths.h"
 #include "core/progress.h"
 #include "hashing/ngram_hash.h"
-#include "tokenizer/compression.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/compression.h"
+#include "engram/tokenizer.h"
 
 namespace engram::cli {
 namespace {

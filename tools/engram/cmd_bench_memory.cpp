@@ -40,8 +40,8 @@
 #include "memory/uring_store.h"
 #include "memory/zipf.h"
 #include "ops/gemm.h"
-#include "tokenizer/compression.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/compression.h"
+#include "engram/tokenizer.h"
 
 namespace engram::cli {
 
@@ -226,7 +226,7 @@ Json bench_ram(const BenchMemoryOpts& o, const std::string& dir) {
 // starting vocab sizes scaled so both layers' tables total about ssd_table_gb.
 HashConfig overlap_config(const BenchMemoryOpts& o) {
   HashConfig cfg = o.config.empty() ? HashConfig::demo_default()
-                                    : HashConfig::from_json(load_json_file(o.config), o.config);
+                                    : hash_config_from_json(load_json_file(o.config), o.config);
   if (o.config.empty()) {
     size_t row_bytes = dtype_row_bytes(parse_dtype(o.dtype), static_cast<uint32_t>(cfg.n_embed_per_ngram / cfg.n_head_per_ngram));
     double rows_total = o.ssd_table_gb * 1e9 / row_bytes;

@@ -14,7 +14,7 @@
 #include "core/json_util.h"
 #include "core/paths.h"
 #include "core/progress.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/tokenizer.h"
 
 namespace engram::cli {
 namespace {

@@ -8,8 +8,8 @@
 #include "core/error.h"
 #include "core/json_util.h"
 #include "core/paths.h"
-#include "tokenizer/compression.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/compression.h"
+#include "engram/tokenizer.h"
 
 namespace engram::cli {
 namespace {

@@ -6,7 +6,7 @@
 #include "commands.h"
 #include "core/file.h"
 #include "core/json_util.h"
-#include "serve/generator.h"
+#include "engram/generate.h"
 
 namespace engram::cli {
 
@@ -107,11 +107,15 @@ void add_generate_commands(CLI::App& app) {
   g->add_option("--top-p", f->s.top_p, "nucleus: keep the smallest set with this much probability")
       ->capture_default_str();
   g->add_option("--seed", f->s.seed, "sampling seed")->capture_default_str();
+  // The same flag names as `engram train` (--tables, --table-cache-mb); --cache-mb is
+  // the older spelling, kept so existing scripts run.
   g->add_option("--tables", f->tier.kind,
-                "where Engram rows come from: model (the checkpoint's tensor), ram, mmap, ssd (io_uring "
-                "direct reads behind a hot-row cache); tiers read a table file exported beside the checkpoint")
+                "where Engram rows come from: model (the checkpoint's tensor), or a memory-tier store over a "
+                "table file exported beside the checkpoint: ram, mmap, pread, ssd (io_uring O_DIRECT)")
       ->capture_default_str();
-  g->add_option("--cache-mb", f->tier.cache_mb, "hot-row cache in front of the ssd tier (0: none)")->capture_default_str();
+  g->add_option("--table-cache-mb,--cache-mb", f->tier.cache_mb,
+                "hot-row cache (TinyLFU) in front of the ssd store, MiB; 0: none")
+      ->capture_default_str();
   g->add_flag("--no-prefetch", f->no_prefetch, "gather rows when the Engram layer is reached instead of ahead");
   g->add_flag("--json", f->json, "print the texts and statistics as JSON at the end instead of streaming");
   g->callback([f] {

@@ -12,8 +12,8 @@
 #include "core/json_util.h"
 #include "core/paths.h"
 #include "hashing/ngram_hash.h"
-#include "tokenizer/compression.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/compression.h"
+#include "engram/tokenizer.h"
 
 namespace engram::cli {
 namespace {
@@ -49,7 +49,7 @@ std::vector<int64_t> read_ids_file(const std::string& path, int64_t& B, int64_t&
 
 void run_hash(const HashOptions& o) {
   if (o.ids_path.empty() == o.text.empty()) throw Error("hash: give exactly one of --ids IDS.json or --text S");
-  HashConfig cfg = HashConfig::from_json(load_json_file(o.config), o.config);
+  HashConfig cfg = hash_config_from_json(load_json_file(o.config), o.config);
   Tokenizer tok = Tokenizer::load(resolve_tokenizer_path(o.tokenizer));
   Compression comp = Compression::build(tok);
   const int64_t vocab = comp.vocab_size();

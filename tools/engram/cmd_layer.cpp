@@ -24,8 +24,8 @@
 #include "layer/layer_fast.h"
 #include "layer/layer_io.h"
 #include "layer/layer_ref.h"
-#include "tokenizer/compression.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/compression.h"
+#include "engram/tokenizer.h"
 
 namespace engram::cli {
 namespace {
@@ -71,7 +71,7 @@ void run_layer_forward(const LayerForwardOptions& o) {
     try {
       comp.map(raw, compressed);  // throws naming the first id outside the vocabulary
     } catch (const Error& e) {
-      throw Error(o.inputs + ": tensor 'input_ids' [B=" + std::to_string(B) + ", T=" + std::to_string(T) +
+      throw Error(e.code(), o.inputs + ": tensor 'input_ids' [B=" + std::to_string(B) + ", T=" + std::to_string(T) +
                   "]: " + e.what());
     }
     NgramHasher hasher(cfg.hash, comp.compressed_size(), comp.map(cfg.hash.pad_id));

@@ -12,8 +12,8 @@
 #include "core/progress.h"
 #include "hashing/hash_config.h"
 #include "hashing/ngram_hash.h"
-#include "tokenizer/compression.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/compression.h"
+#include "engram/tokenizer.h"
 
 namespace engram::cli {
 
@@ -33,7 +33,7 @@ void run_pipeline(const PipelineOptions& o) {
   Compression comp = Compression::build(tok);
   double t2 = now_seconds();
   HashConfig cfg = o.config.empty() ? HashConfig::demo_default()
-                                    : HashConfig::from_json(load_json_file(o.config), o.config);
+                                    : hash_config_from_json(load_json_file(o.config), o.config);
   int64_t pad = comp.map(cfg.pad_id);
   NgramHasher hasher(cfg, comp.compressed_size(), pad);
 

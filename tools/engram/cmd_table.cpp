@@ -41,7 +41,7 @@ std::string human_bytes(double b) {
 }
 
 void run_create(const CreateOpts& o) {
-  HashConfig cfg = HashConfig::from_json(load_json_file(o.config), o.config);
+  HashConfig cfg = hash_config_from_json(load_json_file(o.config), o.config);
   TableSpec spec = table_spec_for(cfg, o.layer_id, parse_dtype(o.dtype));
   TableInfo plan = plan_table(spec);
   std::fprintf(stderr, "table: layer %lld, %zu heads, %llu rows x %u values (%s, %u-byte rows), %s on disk\n",

@@ -8,7 +8,7 @@
 #include "core/file.h"
 #include "core/json_util.h"
 #include "core/paths.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/tokenizer.h"
 
 namespace engram::cli {
 namespace {

@@ -114,7 +114,7 @@ void add_train_commands(CLI::App& app) {
                 "store over table files: ram, mmap, pread, ssd (io_uring O_DIRECT)")
       ->capture_default_str();
   t->add_option("--table-cache-mb", f->o.tables.cache_mb,
-                "hot-row cache (TinyLFU) before the table files of an mmap/pread/ssd store, MB; 0: none")
+                "hot-row cache (TinyLFU) before the table files of an mmap/pread/ssd store, MiB; 0: none")
       ->capture_default_str();
   t->add_option("--table-dir", f->o.tables.dir, "folder of the working table files (default: <out>/tables)");
   t->add_option("--parity-dump", f->o.parity_dump,
