@@ -11,7 +11,7 @@
 #include "core/json_util.h"
 #include "core/paths.h"
 #include "tokenizer/pre_tokenizer.h"
-#include "tokenizer/tokenizer.h"
+#include "engram/tokenizer.h"
 
 namespace {
 
