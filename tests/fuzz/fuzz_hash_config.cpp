@@ -1,4 +1,4 @@
-// libFuzzer target: bytes -> JSON -> HashConfig::from_json -> (if valid) an NgramHasher over a
+// libFuzzer target: bytes -> JSON -> hash_config_from_json -> (if valid) an NgramHasher over a
 // small vocabulary hashing a few ids taken from the input. Only engram::Error may escape to
 // the catch. Beyond "no crash", it checks what it can: every row id lies inside its table,
 // the fast kernels equal the reference, and the incremental hasher equals the batch one.
