@@ -6,8 +6,10 @@
 #
 # Usage: scripts/check_skips.sh JUNIT.xml [ALLOWLIST]
 #   ALLOWLIST (default $ENGRAM_SKIP_ALLOWLIST, else scripts/skip_allowlist.txt): one Python
-#   regular expression per line, searched in the skip reason; '#' starts a comment. Empty
-#   (comments only) where every test can run, as on the machine the suite is developed on.
+#   regular expression per line, searched in the skip reason; '#' starts a comment. A line
+#   may end in `@unless-cpu FLAG...`: the pattern then counts only on a machine whose
+#   /proc/cpuinfo lacks one of those flags, so a CPU-feature skip on a CPU that has the
+#   feature is still an error.
 # Disabled tests (DISABLED_ in gtest) are listed, not counted: they are marked in the code.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -21,14 +23,33 @@ import re, sys
 import xml.etree.ElementTree as ET
 
 junit, allow_path = sys.argv[1], sys.argv[2]
+def cpu_flags():
+    try:
+        for l in open("/proc/cpuinfo", encoding="utf-8"):
+            if l.startswith("flags"):
+                return set(l.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+flags = cpu_flags()
 patterns = []
 for n, line in enumerate(open(allow_path, encoding="utf-8"), 1):
     line = line.split("#", 1)[0].strip()
-    if line:
-        try:
-            patterns.append(re.compile(line))
-        except re.error as e:
-            sys.exit(f"check_skips: {allow_path}:{n}: bad pattern {line!r}: {e}")
+    if not line:
+        continue
+    line, _, unless = line.partition("@unless-cpu")
+    line, need = line.strip(), unless.split()
+    if unless and not need:
+        sys.exit(f"check_skips: {allow_path}:{n}: @unless-cpu names no CPU flag")
+    if need and all(f in flags for f in need):
+        print(f"check_skips: {allow_path}:{n}: not applied, this CPU has {' '.join(need)}")
+        continue
+    try:
+        patterns.append(re.compile(line))
+    except re.error as e:
+        sys.exit(f"check_skips: {allow_path}:{n}: bad pattern {line!r}: {e}")
 
 
 def reason(out):

@@ -5,10 +5,9 @@
 #include "core/progress.h"
 #include "engram/addressing.h"
 #include "engram/tokenizer.h"
-#include "train/batcher.h"
+#include "model/checkpoint_reader.h"
 #include "serve/sampler.h"
 #include "serve/table_tier.h"
-#include "train/checkpoint.h"
 
 namespace engram::serve {
 
@@ -16,7 +15,7 @@ struct Generator::Impl {
   std::unique_ptr<Tokenizer> tok;
   std::unique_ptr<model::Transformer> model;
   std::unique_ptr<Addressing> addr;
-  train::VocabMap vocab;
+  model::VocabMap vocab;
   std::string checkpoint;
   std::unique_ptr<TableTier> tier;
 
@@ -61,9 +60,9 @@ Generator::Generator(const std::string& checkpoint, const std::string& tokenizer
     : impl_(std::make_unique<Impl>()) {
   Impl& I = *impl_;
   I.checkpoint = checkpoint;
-  model::ModelConfig cfg = train::checkpoint_config(checkpoint);
+  model::ModelConfig cfg = model::checkpoint_config(checkpoint);
   I.model = std::make_unique<model::Transformer>(cfg, 0);
-  train::load_checkpoint(checkpoint, *I.model, nullptr, &I.vocab);
+  model::load_model(checkpoint, *I.model, &I.vocab);
   I.tok = std::make_unique<Tokenizer>(Tokenizer::load(resolve_tokenizer_path(tokenizer_path)));
   if (cfg.engram) {
     I.addr = std::make_unique<Addressing>(*I.tok, cfg.engram->hash);

@@ -12,19 +12,11 @@
 
 #include "engram/addressing.h"
 #include "model/transformer.h"
+#include "model/vocab_map.h"
 
 namespace engram::train {
 
-// Tokenizer ids <-> model ids: the sorted set of ids that occur in a corpus.
-struct VocabMap {
-  std::vector<int32_t> model_to_tok;  // [model vocab]
-  std::vector<int32_t> tok_to_model;  // [max tok id + 1], -1 where absent
-  static VocabMap from_tokens(std::span<const uint32_t> toks);
-  static VocabMap from_list(std::vector<int32_t> model_to_tok);
-  int64_t size() const { return static_cast<int64_t>(model_to_tok.size()); }
-  // Throws Error naming the token id (and position) when it is not in the subset.
-  int32_t to_model(int64_t tok, int64_t position) const;
-};
+using model::VocabMap;
 
 struct Batch {
   int64_t B = 0, T = 0;

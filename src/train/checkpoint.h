@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 
+#include "model/checkpoint_reader.h"
 #include "model/transformer.h"
 #include "train/batcher.h"
 #include "train/optimizer.h"
@@ -26,10 +27,11 @@ struct CheckpointInfo {
 void save_checkpoint(const std::string& path, model::Transformer& m, const Optimizer* opt, const VocabMap& vocab,
                      const CheckpointInfo& info);
 
-// Reads the config stored in a checkpoint (to build the model before load_checkpoint).
-model::ModelConfig checkpoint_config(const std::string& path);
-// Loads weights (and moments when `opt` is given) into a model built from the same config;
-// errors name the tensor that is missing or of the wrong shape.
+// Reading the config, the weights alone and the vocabulary: model/checkpoint_reader.h.
+using model::checkpoint_config;
+// Loads weights (and moments when `opt` is given) into a model built from the same config,
+// tables in stores restored from their files; errors name the tensor that is missing or of
+// the wrong shape.
 CheckpointInfo load_checkpoint(const std::string& path, model::Transformer& m, Optimizer* opt, VocabMap* vocab);
 
 }  // namespace engram::train

@@ -11,6 +11,7 @@
 #include "memory/file_stores.h"
 #include "memory/open_store.h"
 #include "memory/table_config.h"
+#include "memory/table_read.h"
 #include "memory/table_writer.h"
 #include "memory/uring_store.h"
 
@@ -28,22 +29,6 @@ void validate(const TableStoreOptions& o) {
   validate(store_options(o));
 }
 
-namespace {
-
-// Refuses a file whose layout is not the table's (another config, layer or dtype).
-void check_layout(const TableInfo& t, const TableSpec& spec, const std::string& path) {
-  const TableInfo want = plan_table(spec);
-  auto bad = [&](const std::string& what, const std::string& got, const std::string& exp) {
-    throw Error(path + ": " + what + " is " + got + ", the model's table needs " + exp);
-  };
-  if (t.dtype != RowDtype::kF32) bad("dtype", dtype_name(t.dtype), "f32");
-  if (t.dim != want.dim) bad("dim", std::to_string(t.dim), std::to_string(want.dim));
-  if (t.layer_id != want.layer_id) bad("layer_id", std::to_string(t.layer_id), std::to_string(want.layer_id));
-  if (t.head_rows != want.head_rows) bad("the head table", "different", "the hashing config's prime sizes");
-  if (t.config_json != want.config_json) bad("the hashing config", "'" + t.config_json + "'", "'" + want.config_json + "'");
-}
-
-}  // namespace
 
 std::shared_ptr<StoreTable> StoreTable::create(const TableStoreOptions& o, const std::string& stem, const TableSpec& spec,
                                                const model::ValueSource& values) {
@@ -97,7 +82,7 @@ void StoreTable::open_stores() {
   oo.writable = true;
   for (size_t part = 0; part < 3; ++part) {
     auto file = TableFile::open(working(part), oo);
-    check_layout(file->info(), spec_, working(part));
+    check_table_layout(file->info(), spec_, working(part));
     // The cache budget is shared by the value file and its two moment files.
     StoreOptions so = store_options(opt_);
     so.cache_mb = opt_.cache_mb / 3;
@@ -146,7 +131,7 @@ std::array<std::string, 3> StoreTable::snapshot(const std::string& dir) {
 void StoreTable::restore(const std::array<std::string, 3>& files) {
   for (size_t part = 0; part < 3; ++part) {
     auto t = TableFile::open(files[part]);
-    check_layout(t->info(), spec_, files[part]);
+    check_table_layout(t->info(), spec_, files[part]);
     const auto rep = t->verify_all();
     if (!rep.bad_blocks.empty())
       throw Error(files[part] + ": " + std::to_string(rep.bad_blocks.size()) + " block(s) fail their checksum (first: block " +
@@ -190,23 +175,6 @@ std::vector<std::shared_ptr<StoreTable>> attach_table_stores(model::Transformer&
     model::Param& p = m.param("layers." + std::to_string(layer) + ".engram.multi_head_embedding.embedding.weight");
     p.backend = factory(p, layer, copy_from(p.data.data()));
     std::vector<float>().swap(p.data);
-  }
-  return out;
-}
-
-std::vector<float> read_table_file(const std::string& path, const TableSpec& spec) {
-  auto t = TableFile::open(path);
-  check_layout(t->info(), spec, path);
-  auto store = PreadStore::open(t);
-  const TableInfo& info = t->info();
-  std::vector<float> out(info.n_rows * info.dim);
-  std::vector<uint64_t> ids;
-  const uint64_t chunk = 65536;
-  for (uint64_t r = 0; r < info.n_rows; r += chunk) {
-    const uint64_t n = std::min(chunk, info.n_rows - r);
-    ids.resize(n);
-    for (uint64_t i = 0; i < n; ++i) ids[i] = r + i;
-    store->gather(ids, out.data() + r * info.dim);
   }
   return out;
 }

@@ -22,6 +22,7 @@
 #include "hashing/hash_config.h"
 #include "memory/row_store.h"
 #include "memory/table_format.h"
+#include "model/checkpoint_reader.h"
 #include "model/params.h"
 #include "model/transformer.h"
 
@@ -29,7 +30,7 @@ namespace engram::train {
 
 class StoreTable : public model::TableBackend {
  public:
-  static constexpr std::array<const char*, 3> kParts = {"value", "adam_m", "adam_v"};
+  static constexpr std::array<const char*, 3> kParts = model::kCheckpointParts;
 
   // Writes the working files <dir>/<stem>.{value,adam_m,adam_v}.engt, the values streamed
   // from `values` (row-major, never held whole in RAM) and the moments zero, and opens them
@@ -76,9 +77,5 @@ model::TableFactory table_store_factory(const HashConfig& hc, const TableStoreOp
 // Moves every Engram table of an already built `m` into a StoreTable (values as they are,
 // zero moments) and frees its Param::data. Does nothing for kind "model".
 std::vector<std::shared_ptr<StoreTable>> attach_table_stores(model::Transformer& m, const TableStoreOptions& o);
-
-// Reads a whole table file (any store layout) into a dense [n_rows, dim] f32 array, after
-// checking its layout against `spec`; for loading a checkpoint's table into RAM.
-std::vector<float> read_table_file(const std::string& path, const TableSpec& spec);
 
 }  // namespace engram::train

@@ -53,7 +53,9 @@ void check_model_gradients(bool moe, bool engram, double eps, const char* router
   m.freeze_routing(true);
   // The objective backward differentiates: cross-entropy plus the routers' auxiliary loss.
   auto loss = [&] { return m.step(ids, tgt, er, B, T, false) + m.last_aux_loss(); };
-  if (moe && std::string(router) == "softmax_aux") EXPECT_GT(m.last_aux_loss(), 0.0);
+  if (moe && std::string(router) == "softmax_aux") {
+    EXPECT_GT(m.last_aux_loss(), 0.0);
+  }
   for (auto& p : m.params()) {
     if (p.kind == ParamKind::kTable) {
       // Expand the sparse rows into a dense gradient to compare against finite differences.
