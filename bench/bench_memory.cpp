@@ -36,7 +36,7 @@ RamStore& table(RowDtype dt) {
     spec.dtype = dt;
     spec.dim = dt == RowDtype::kFp8E4m3 ? 256 : 64;
     spec.head_rows = {bench_rows()};
-    std::string p = (std::filesystem::temp_directory_path() / ("engram_bench_" + dtype_name(dt) + ".engt")).string();
+    std::string p = (std::filesystem::temp_directory_path() / ("engram_bench_" + row_dtype_name(dt) + ".engt")).string();
     write_random_table(p, spec, 1);
     s = RamStore::load(TableFile::open(p));
     std::filesystem::remove(p);
@@ -61,7 +61,7 @@ void BM_RamGather(benchmark::State& st) {
     benchmark::DoNotOptimize(out.data());
   }
   st.SetItemsProcessed(st.iterations() * ids.size());
-  st.SetLabel(dtype_name(dt));
+  st.SetLabel(row_dtype_name(dt));
 }
 BENCHMARK(BM_RamGather)->Arg(1)->Arg(2)->Arg(3)->Arg(4);
 
@@ -75,7 +75,7 @@ void BM_RamGatherRaw(benchmark::State& st) {
     benchmark::DoNotOptimize(out.data());
   }
   st.SetItemsProcessed(st.iterations() * ids.size());
-  st.SetLabel(dtype_name(dt));
+  st.SetLabel(row_dtype_name(dt));
 }
 BENCHMARK(BM_RamGatherRaw)->Arg(1)->Arg(3);
 
@@ -89,7 +89,7 @@ void BM_CeilingGather(benchmark::State& st) {
     benchmark::DoNotOptimize(out.data());
   }
   st.SetItemsProcessed(st.iterations() * ids.size());
-  st.SetLabel(dtype_name(dt));
+  st.SetLabel(row_dtype_name(dt));
 }
 BENCHMARK(BM_CeilingGather)->Arg(1)->Arg(3);
 

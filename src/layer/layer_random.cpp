@@ -6,20 +6,15 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/mix.h"
 #include "io/dtype.h"
 
 namespace engram {
 
 namespace {
-// splitmix64: a counter-based generator, so parallel fills are reproducible.
-inline uint64_t mix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
+// splitmix64 is counter-based, so parallel fills are reproducible.
 inline float unit(uint64_t seed, uint64_t i) {  // uniform in [-1, 1)
-  return static_cast<float>(static_cast<double>(mix64(seed * 0x100000001b3ull + i) >> 11) * 0x1.0p-52 - 1.0);
+  return static_cast<float>(static_cast<double>(splitmix64(seed * kFnv1aPrime + i) >> 11) * 0x1.0p-52 - 1.0);
 }
 }  // namespace
 
@@ -67,7 +62,7 @@ std::vector<int64_t> random_rows(const LayerDims& dims, int64_t B, int64_t T, ui
   std::vector<int64_t> rows(static_cast<size_t>(B * T * nc));
   for (int64_t i = 0; i < B * T * nc; ++i) {
     const int64_t c = i % nc;
-    rows[i] = off[c] + static_cast<int64_t>(mix64(seed ^ (i * 0x9e3779b97f4a7c15ull)) % dims.table_sizes[c]);
+    rows[i] = off[c] + static_cast<int64_t>(splitmix64(seed ^ (i * kGoldenGamma)) % dims.table_sizes[c]);
   }
   return rows;
 }

@@ -17,11 +17,12 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
+#include "core/bf16.h"
 #include "core/error.h"
 
 namespace engram {
 
-std::string dtype_name(RowDtype dt) {
+std::string row_dtype_name(RowDtype dt) {
   switch (dt) {
     case RowDtype::kF32: return "f32";
     case RowDtype::kBf16: return "bf16";
@@ -58,15 +59,6 @@ size_t dtype_row_bytes(RowDtype dt, uint32_t dim) {
 
 // ---- scalar conversions ----
 
-float bf16_to_float(uint16_t v) { return std::bit_cast<float>(static_cast<uint32_t>(v) << 16); }
-
-uint16_t float_to_bf16(float x) {
-  uint32_t b = std::bit_cast<uint32_t>(x);
-  if (std::isnan(x)) return static_cast<uint16_t>((b >> 16) | 0x40);  // keep it a quiet NaN
-  // Round to nearest even on the 16 dropped bits.
-  b += 0x7fffu + ((b >> 16) & 1u);
-  return static_cast<uint16_t>(b >> 16);
-}
 
 namespace {
 
@@ -148,7 +140,7 @@ void encode_row(RowDtype dt, const float* in, uint32_t dim, uint8_t* out) {
     case RowDtype::kF32: std::memcpy(out, in, size_t{4} * dim); return;
     case RowDtype::kBf16:
       for (uint32_t i = 0; i < dim; ++i) {
-        uint16_t v = float_to_bf16(in[i]);
+        uint16_t v = f32_to_bf16(in[i]);
         std::memcpy(out + 2 * i, &v, 2);
       }
       return;

@@ -16,8 +16,8 @@ enum class RowDtype : uint32_t {
   kInt8 = 4,     // D int8 + f32 scale
 };
 
-// "f32", "bf16", "fp8", "int8".
-std::string dtype_name(RowDtype dt);
+// "f32", "bf16", "fp8", "int8" (the safetensors spellings "F32", ...: io/dtype.h).
+std::string row_dtype_name(RowDtype dt);
 // Parses a --dtype value; throws engram::Error listing the accepted names.
 RowDtype parse_dtype(const std::string& name);
 // True for the four known codes.
@@ -36,10 +36,8 @@ void decode_rows(RowDtype dt, uint32_t dim, const uint8_t* raw, size_t raw_strid
 // One row (used in gathers that fuse address computation and decoding).
 void decode_row(RowDtype dt, uint32_t dim, const uint8_t* raw, float* out);
 
-// Scalar helpers, exposed for tests.
+// Scalar helpers, exposed for tests (bfloat16: core/bf16.h).
 float fp8_e4m3_to_float(uint8_t v);
 uint8_t float_to_fp8_e4m3(float x);  // |x| saturates at 448; NaN -> 0x7F
-float bf16_to_float(uint16_t v);
-uint16_t float_to_bf16(float x);
 
 }  // namespace engram

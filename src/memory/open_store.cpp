@@ -71,7 +71,7 @@ Table::~Table() = default;
 
 uint64_t Table::rows() const { return store_->info().n_rows; }
 uint32_t Table::dim() const { return store_->info().dim; }
-std::string Table::dtype() const { return dtype_name(store_->info().dtype); }
+std::string Table::dtype() const { return row_dtype_name(store_->info().dtype); }
 std::string Table::kind() const { return store_->kind(); }
 int64_t Table::layer_id() const { return store_->info().layer_id; }
 uint64_t Table::fingerprint() const { return store_->info().config_fingerprint; }

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/mix.h"
 #include "memory/crc32c.h"
 
 namespace engram {
@@ -78,7 +79,7 @@ Json TableInfo::to_json() const {
   j["path"] = path;
   j["format_version"] = kTableVersion;
   j["layer_id"] = layer_id;
-  j["dtype"] = dtype_name(dtype);
+  j["dtype"] = row_dtype_name(dtype);
   j["dim"] = dim;
   j["row_bytes"] = row_bytes;
   j["rows_per_block"] = rows_per_block;
@@ -100,12 +101,7 @@ Json TableInfo::to_json() const {
 }
 
 uint64_t config_fingerprint(std::string_view text) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
+  return fnv1a64(text);
 }
 
 std::string canonical_hash_config(const Json& cfg, const std::string& where) {
@@ -261,7 +257,7 @@ TableInfo decode_table_header(std::string_view b, uint64_t file_bytes, const std
     bad(path, "dim", kOffDim, e.what());
   }
   t.row_bytes = get<uint32_t>(b, kOffRowBytes);
-  if (t.row_bytes != rb) bad(path, "row_bytes", kOffRowBytes, std::to_string(t.row_bytes) + " but " + dtype_name(t.dtype) + " rows of dim " + std::to_string(t.dim) + " take " + std::to_string(rb));
+  if (t.row_bytes != rb) bad(path, "row_bytes", kOffRowBytes, std::to_string(t.row_bytes) + " but " + row_dtype_name(t.dtype) + " rows of dim " + std::to_string(t.dim) + " take " + std::to_string(rb));
   t.rows_per_block = get<uint32_t>(b, kOffRowsPerBlock);
   if (t.rows_per_block == 0) bad(path, "rows_per_block", kOffRowsPerBlock, "must be >= 1");
   t.layer_id = get<int64_t>(b, kOffLayerId);

@@ -14,7 +14,7 @@ void check_table_layout(const TableInfo& t, const TableSpec& spec, const std::st
   auto bad = [&](const std::string& what, const std::string& got, const std::string& exp) {
     throw Error(ErrorCode::kInvalidArgument, path + ": " + what + " is " + got + ", the model's table needs " + exp);
   };
-  if (t.dtype != want.dtype) bad("dtype", dtype_name(t.dtype), dtype_name(want.dtype));
+  if (t.dtype != want.dtype) bad("dtype", row_dtype_name(t.dtype), row_dtype_name(want.dtype));
   if (t.dim != want.dim) bad("dim", std::to_string(t.dim), std::to_string(want.dim));
   if (t.layer_id != want.layer_id) bad("layer_id", std::to_string(t.layer_id), std::to_string(want.layer_id));
   if (t.head_rows != want.head_rows) bad("the head table", "different", "the hashing config's prime sizes");

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/mix.h"
 #include "core/progress.h"
 
 // GCC 12 flags std::string concatenation with a bogus -Wrestrict overlap (GCC PR 105329).
@@ -22,13 +23,6 @@ namespace engram {
 
 namespace {
 constexpr uint64_t kChunkBlocks = 256;  // 1 MiB of 4 KiB blocks per write(2)
-
-inline uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 }  // namespace
 
 void random_row_values(uint64_t seed, uint64_t row, uint32_t dim, float* out) {

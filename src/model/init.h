@@ -5,19 +5,15 @@
 #include <cmath>
 #include <cstdint>
 
+#include "core/mix.h"
 #include "model/params.h"
 
 namespace engram::model {
 
 class Initializer {
  public:
-  Initializer(uint64_t seed, float std) : state_(seed * 0x9E3779B97F4A7C15ull + 1), std_(std) {}
-  uint64_t next_u64() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  Initializer(uint64_t seed, float std) : rng_(seed * kGoldenGamma + 1), std_(std) {}
+  uint64_t next_u64() { return rng_.next(); }
   // Uniform in (0, 1).
   double uniform() { return (static_cast<double>(next_u64() >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
   double gaussian() {
@@ -37,7 +33,7 @@ class Initializer {
   float default_std() const { return std_; }
 
  private:
-  uint64_t state_;
+  SplitMix64 rng_;
   float std_;
 };
 

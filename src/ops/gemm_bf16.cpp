@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/bf16.h"
 #include "core/error.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -22,28 +23,13 @@
 
 namespace engram::ops {
 
-uint16_t to_bf16(float x) {
-  uint32_t u;
-  std::memcpy(&u, &x, 4);
-  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x40);  // quiet NaN
-  u += 0x7fffu + ((u >> 16) & 1u);  // round to nearest, ties to even
-  return static_cast<uint16_t>(u >> 16);
-}
-
-float from_bf16(uint16_t b) {
-  uint32_t u = static_cast<uint32_t>(b) << 16;
-  float x;
-  std::memcpy(&x, &u, 4);
-  return x;
-}
-
 PackedBf16::PackedBf16(const float* W, int64_t N, int64_t K) : n_(N), k_(K) {
   if (N <= 0 || K <= 0) throw Error("PackedBf16: shape [" + std::to_string(N) + ", " + std::to_string(K) + "] is empty");
   const int64_t kp = k_pairs();
   data_.assign(static_cast<size_t>(panels() * kp * kPanel * 2), 0);
   for (int64_t n = 0; n < N; ++n) {
     uint16_t* p = data_.data() + (n / kPanel) * kp * kPanel * 2 + (n % kPanel) * 2;
-    for (int64_t k = 0; k < K; ++k) p[(k / 2) * kPanel * 2 + (k & 1)] = to_bf16(W[n * K + k]);
+    for (int64_t k = 0; k < K; ++k) p[(k / 2) * kPanel * 2 + (k & 1)] = f32_to_bf16(W[n * K + k]);
   }
 }
 
@@ -59,7 +45,7 @@ void gemm_nt_ref(float* C, int64_t ldc, const float* A, int64_t lda, const Packe
   for (int64_t i = 0; i < M; ++i)
     for (int64_t j = 0; j < N; ++j) {
       double s = 0;
-      for (int64_t k = 0; k < K; ++k) s += double(from_bf16(to_bf16(A[i * lda + k]))) * from_bf16(W.at(j, k));
+      for (int64_t k = 0; k < K; ++k) s += double(bf16_to_f32(f32_to_bf16(A[i * lda + k]))) * bf16_to_f32(W.at(j, k));
       float& c = C[i * ldc + j];
       c = beta == 0.0f ? static_cast<float>(s) : static_cast<float>(s + double(beta) * c);
     }
@@ -128,7 +114,7 @@ ENGRAM_BF16 void convert_rows(uint32_t* dst, const float* A, int64_t lda, int64_
       const __m512bh v = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(src + k + 16), _mm512_loadu_ps(src + k));
       _mm512_storeu_si512(d + k, (__m512i)v);
     }
-    for (; k < K; ++k) d[k] = to_bf16(src[k]);
+    for (; k < K; ++k) d[k] = f32_to_bf16(src[k]);
     if (K & 1) d[K] = 0;
   }
 }

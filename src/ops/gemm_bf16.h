@@ -16,10 +16,6 @@
 
 namespace engram::ops {
 
-// Round-to-nearest-even float32 -> bfloat16 bits (NaN stays NaN).
-uint16_t to_bf16(float x);
-float from_bf16(uint16_t b);
-
 // W [N, K] float32 packed as bf16 for the kernel: panels of 64 output columns; within a
 // panel, for each pair of k, the 64 columns' two values side by side ([K/2][64][2]). K is
 // padded to even and N to a multiple of 64 with zeros.

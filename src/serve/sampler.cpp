@@ -7,18 +7,14 @@
 
 namespace engram::serve {
 
-Sampler::Sampler(SampleOptions o) : o_(o), state_(o.seed * 0x9E3779B97F4A7C15ull + 0x1234567ull) {
+Sampler::Sampler(SampleOptions o) : o_(o), rng_(o.seed * kGoldenGamma + 0x1234567ull) {
   if (!o_.greedy && !(o_.temperature > 0)) throw Error("--temperature must be positive (or use --greedy)");
   if (o_.top_k < 0) throw Error("--top-k must be >= 0");
   if (!(o_.top_p > 0 && o_.top_p <= 1)) throw Error("--top-p must be in (0, 1]");
 }
 
 double Sampler::uniform() {
-  uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  z ^= z >> 31;
-  return static_cast<double>(z >> 11) * (1.0 / 9007199254740992.0);
+  return rng_.unit();
 }
 
 int32_t Sampler::sample(const float* logits, int64_t V) {

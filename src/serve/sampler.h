@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/mix.h"
 #include "engram/generate.h"
 
 namespace engram::serve {
@@ -20,7 +21,7 @@ class Sampler {
  private:
   double uniform();
   SampleOptions o_;
-  uint64_t state_;
+  SplitMix64 rng_;
   std::vector<std::pair<float, int32_t>> buf_;
 };
 

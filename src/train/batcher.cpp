@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/mix.h"
 
 namespace engram::train {
 
@@ -19,19 +20,11 @@ Batcher::Batcher(std::span<const uint32_t> tokens, const VocabMap& vocab, const 
                 " held-out tokens, need " + std::to_string(T + 1));
 }
 
-namespace {
-uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-}  // namespace
-
 Batch Batcher::train_batch(int64_t step) const {
   std::vector<int64_t> starts(B_);
   const uint64_t span = static_cast<uint64_t>(train_end_ - T_);  // starts in [0, train_end - T - 1]
   for (int64_t b = 0; b < B_; ++b)
-    starts[b] = static_cast<int64_t>(mix64(seed_ * 0x9E3779B97F4A7C15ull ^ mix64(step * 1024 + b + 1)) % span);
+    starts[b] = static_cast<int64_t>(mix64(seed_ * kGoldenGamma ^ mix64(step * 1024 + b + 1)) % span);
   return make(starts);
 }
 

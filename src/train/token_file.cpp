@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/mix.h"
 #include "core/file.h"
 #include "core/progress.h"
 #include "engram/tokenizer.h"
@@ -18,13 +19,6 @@ namespace {
 constexpr char kMagic[8] = {'E', 'N', 'G', 'T', 'O', 'K', '0', '1'};
 constexpr size_t kHeader = 32;
 }  // namespace
-
-uint64_t fnv1a64(const void* data, size_t n) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
-  return h;
-}
 
 TokenFile::TokenFile(TokenFile&& o) noexcept { *this = std::move(o); }
 TokenFile& TokenFile::operator=(TokenFile&& o) noexcept {

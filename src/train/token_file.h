@@ -16,7 +16,6 @@
 
 namespace engram::train {
 
-uint64_t fnv1a64(const void* data, size_t n);
 
 class TokenFile {
  public:

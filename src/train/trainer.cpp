@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "core/error.h"
+#include "core/mix.h"
 #include "core/file.h"
 #include "core/json_util.h"
 #include "core/paths.h"

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/mix.h"
 #include "fuzz_util.h"
 #include "train/token_file.h"
 
@@ -45,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint64_t named = fuzz::read_le<uint64_t>(data, size, 16);
   try_open(bytes, named, false);
   // With the data checksum the header should have, a file of the right size and magic opens.
-  const uint64_t h = train::fnv1a64(bytes.data() + 32, size - 32);
+  const uint64_t h = fnv1a64(bytes.data() + 32, size - 32);
   std::memcpy(bytes.data() + 24, &h, 8);
   const uint64_t n = fuzz::read_le<uint64_t>(data, size, 8);
   const bool well_formed = std::memcmp(bytes.data(), "ENGTOK01", 8) == 0 && (size - 32) % 4 == 0 && n == (size - 32) / 4;

@@ -271,8 +271,8 @@ TEST(LayerFast, Bf16ProjectionsAreTheLayerOnRoundedWeights) {
       Case c = make_case(s, seed++);
       SCOPED_TRACE("shape d" + std::to_string(s.d) + " M" + std::to_string(s.M) + " thr" + std::to_string(threads));
       LayerParams<float> pr = c.p;
-      for (float& x : pr.value_w) x = ops::from_bf16(ops::to_bf16(x));
-      for (float& x : pr.key_w) x = ops::from_bf16(ops::to_bf16(x));
+      for (float& x : pr.value_w) x = bf16_to_f32(f32_to_bf16(x));
+      for (float& x : pr.key_w) x = bf16_to_f32(f32_to_bf16(x));
       TableView tf{c.table.data(), DType::kF32, c.dims.total_rows(), s.D};
       ref::LayerActs<float> ra;
       ref::layer_forward(ra, pr, tf, c.hidden.data(), c.rows.data(), s.B, s.T, c.dims);

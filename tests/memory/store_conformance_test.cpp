@@ -72,7 +72,7 @@ class StoreConformance : public ::testing::Test {
     for (size_t i = 0; i < ids.size(); ++i) {
       auto want = test::expected_row(spec, seed, ids[i]);
       ASSERT_EQ(0, std::memcmp(out.data() + i * spec.dim, want.data(), spec.dim * 4))
-          << s.kind() << " " << dtype_name(spec.dtype) << " position " << i << " row " << ids[i];
+          << s.kind() << " " << row_dtype_name(spec.dtype) << " position " << i << " row " << ids[i];
     }
   }
 };

@@ -12,16 +12,11 @@
 #include "core/file.h"
 #include "core/json_util.h"
 #include "core/paths.h"
+#include "core/stats.h"
 #include "engram/generate.h"
 
 namespace engram::cli {
 
-namespace {
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-}  // namespace
 
 void add_bench_generate(CLI::App& bench) {
   struct Flags {

@@ -14,6 +14,7 @@
 #include "core/json_util.h"
 #include "core/paths.h"
 #include "core/progress.h"
+#include "core/stats.h"
 #include "hashing/ngram_hash.h"
 #include "engram/compression.h"
 #include "engram/tokenizer.h"
@@ -32,12 +33,6 @@ struct BenchHashOptions {
   std::string tokenizer;
   bool json = false;
 };
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 // Median seconds of `reps` timed calls of f after `warmup` untimed ones.
 template <class F>

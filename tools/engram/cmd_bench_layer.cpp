@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "core/json_util.h"
 #include "core/progress.h"
+#include "core/stats.h"
 #include "hashing/ngram_hash.h"
 #include "layer/layer_fast.h"
 #include "layer/layer_random.h"
@@ -33,11 +34,6 @@ struct BenchLayerOptions {
   std::string proj_dtype = "f32";
   bool json = false;
 };
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
 
 void run_bench_layer(const BenchLayerOptions& o) {
   if (o.batch < 1 || o.seq < 1 || o.reps < 1 || o.warmup < 0) {

@@ -28,6 +28,7 @@
 #include "core/json_util.h"
 #include "core/paths.h"
 #include "core/progress.h"
+#include "core/stats.h"
 #include "hashing/hash_config.h"
 #include "hashing/ngram_hash.h"
 #include "memory/cached_store.h"
@@ -101,11 +102,6 @@ bool has(const std::string& list, const std::string& what) {
   while (std::getline(ss, item, ','))
     if (item == what) return true;
   return false;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
 }
 
 // Opens `path` if it is a valid table for the spec (same fingerprint/layer/size), else

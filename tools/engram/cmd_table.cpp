@@ -70,7 +70,7 @@ void run_inspect(const InspectOpts& o) {
   std::printf("table        %s\n", i.path.c_str());
   std::printf("format       engram table v%u\n", kTableVersion);
   std::printf("layer id     %lld\n", static_cast<long long>(i.layer_id));
-  std::printf("dtype        %s, dim %u, %u-byte rows\n", dtype_name(i.dtype).c_str(), i.dim, i.row_bytes);
+  std::printf("dtype        %s, dim %u, %u-byte rows\n", row_dtype_name(i.dtype).c_str(), i.dim, i.row_bytes);
   std::printf("rows         %llu in %zu heads\n", static_cast<unsigned long long>(i.n_rows), i.head_rows.size());
   for (size_t h = 0; h < i.head_rows.size(); ++h)
     std::printf("  head %-3zu   rows %llu at offset %llu\n", h, static_cast<unsigned long long>(i.head_rows[h]),
