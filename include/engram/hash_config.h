@@ -51,6 +51,14 @@ struct HashConfig {
   void validate(const std::string& where) const;
 
   int columns() const { return (max_ngram_size - 1) * n_head_per_ngram; }
+  int head_dim() const { return n_embed_per_ngram / n_head_per_ngram; }
+  // Position of `layer_id` in layer_ids; throws engram::Error listing the layer ids when it
+  // is not an Engram layer of this config.
+  size_t layer_index(int64_t layer_id) const;
+  // The row count of every head table: [layer index][(n - 2) * heads + head], the demo's
+  // primes (each the next prime not used before, across all layers: ENGRAM.md section 5).
+  // The one computation every table layout, parameter count and hasher starts from.
+  std::vector<std::vector<int64_t>> table_sizes() const;
   bool operator==(const HashConfig&) const = default;
 };
 

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "hashing/primes.h"
 
 namespace engram {
 
@@ -127,6 +128,18 @@ void HashConfig::validate(const std::string& where) const {
   if (seed < 0)
     throw Error(w + "seed " + std::to_string(seed) +
                 " must be >= 0 (numpy's SeedSequence rejects negative seeds)");
+}
+
+size_t HashConfig::layer_index(int64_t layer_id) const {
+  for (size_t i = 0; i < layer_ids.size(); ++i)
+    if (layer_ids[i] == layer_id) return i;
+  std::string ids;
+  for (int l : layer_ids) ids += (ids.empty() ? "" : ", ") + std::to_string(l);
+  throw Error("layer id " + std::to_string(layer_id) + " is not an Engram layer of the config (layer_ids [" + ids + "])");
+}
+
+std::vector<std::vector<int64_t>> HashConfig::table_sizes() const {
+  return demo_table_sizes(engram_vocab_size, n_head_per_ngram, layer_ids.size());
 }
 
 }  // namespace engram

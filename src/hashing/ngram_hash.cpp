@@ -52,7 +52,7 @@ NgramHasher::NgramHasher(HashConfig cfg, int64_t compressed_vocab_size, int64_t 
     uint64_t rng_seed = static_cast<uint64_t>(cfg_.seed) + uint64_t{10007} * static_cast<uint64_t>(id);
     mult_.push_back(demo_multipliers(rng_seed, half_bound_, N));
   }
-  sizes_ = demo_table_sizes(cfg_.engram_vocab_size, cfg_.n_head_per_ngram, cfg_.layer_ids.size());
+  sizes_ = cfg_.table_sizes();
   for (int l = 0; l < n_layers(); ++l) {
     plans_.emplace_back(mult_[l], sizes_[l], cfg_.n_head_per_ngram);
     fast_.push_back(rows_fn(HashKernel::kAuto, l));

@@ -6,7 +6,6 @@
 
 #include "core/error.h"
 #include "core/progress.h"
-#include "hashing/primes.h"
 #include "layer/layer_config.h"
 #include "layer/layer_fast.h"
 #include "layer/layer_params.h"
@@ -47,14 +46,11 @@ struct EngramBlock::Impl {
 
 EngramBlock::EngramBlock(const EngramConfig& cfg, int layer_id, int64_t d_model) : impl_(std::make_unique<Impl>()) {
   const HashConfig& h = cfg.hash;
-  auto all = demo_table_sizes(h.engram_vocab_size, h.n_head_per_ngram, h.layer_ids.size());
-  const auto it = std::find(h.layer_ids.begin(), h.layer_ids.end(), layer_id);
-  ENGRAM_CHECK(it != h.layer_ids.end());
-  table_sizes_ = all[it - h.layer_ids.begin()];
+  table_sizes_ = h.table_sizes()[h.layer_index(layer_id)];
   impl_->layer_id = layer_id;
   LayerDims& d = impl_->dims;
   d.n_cols = static_cast<int64_t>(table_sizes_.size());
-  d.head_dim = h.n_embed_per_ngram / h.n_head_per_ngram;
+  d.head_dim = h.head_dim();
   d.hidden = d_model;
   d.hc = 1;
   d.kernel = cfg.kernel_size;

@@ -1,7 +1,6 @@
 #include "model/param_count.h"
 
 #include "core/error.h"
-#include "hashing/primes.h"
 
 namespace engram::model {
 
@@ -38,10 +37,10 @@ ParamCounts count_params(const ModelConfig& cfg) {
   }
   if (cfg.engram) {
     const HashConfig& h = cfg.engram->hash;
-    const int64_t D = h.n_embed_per_ngram / h.n_head_per_ngram;
-    const int64_t cols = static_cast<int64_t>(h.max_ngram_size - 1) * h.n_head_per_ngram;
+    const int64_t D = h.head_dim();
+    const int64_t cols = h.columns();
     const int64_t E = cols * D, M = cfg.engram->hc_mult;
-    auto sizes = demo_table_sizes(h.engram_vocab_size, h.n_head_per_ngram, h.layer_ids.size());
+    const auto sizes = h.table_sizes();
     for (const auto& layer : sizes) {
       for (int64_t s : layer) c.engram_tables += s * D;
       c.engram_dense += (E * d + d) + M * (E * d + d) + 3 * M * d + M * d * cfg.engram->kernel_size;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
 
 #include "engram/addressing.h"
 #include "engram/error.h"
@@ -94,6 +95,37 @@ TEST(Addressing, RefusesBadInput) {
   HashConfig c = config();
   c.pad_id = f.tok.size();
   EXPECT_THROW(Addressing(f.tok, c), Error);
+}
+
+// HashConfig::table_sizes is the one source of the prime sizes: each column's table is a
+// prime, the primes ascend from each order's starting size and none repeats across layers,
+// and the hasher and Addressing agree with it.
+TEST(Addressing, TableSizesComeFromTheConfig) {
+  Fixture f;
+  const HashConfig c = config();
+  const auto sizes = c.table_sizes();
+  ASSERT_EQ(sizes.size(), 2u);
+  std::set<int64_t> seen;
+  for (size_t l = 0; l < sizes.size(); ++l) {
+    ASSERT_EQ(sizes[l].size(), static_cast<size_t>(c.columns()));
+    for (int c_i = 0; c_i < c.columns(); ++c_i) {
+      const int64_t p = sizes[l][c_i];
+      EXPECT_GE(p, c.engram_vocab_size[c_i / c.n_head_per_ngram]) << l << "," << c_i;
+      for (int64_t d = 2; d * d <= p; ++d) ASSERT_NE(p % d, 0) << p << " is not prime";
+      EXPECT_TRUE(seen.insert(p).second) << p << " used twice";
+    }
+    const auto a = f.addr.table_sizes(static_cast<int>(l));
+    EXPECT_EQ(std::vector<int64_t>(a.begin(), a.end()), sizes[l]);
+    const auto h = f.addr.hasher().table_sizes(static_cast<int>(l));
+    EXPECT_EQ(std::vector<int64_t>(h.begin(), h.end()), sizes[l]);
+  }
+  EXPECT_EQ(c.layer_index(5), 1u);
+  try {
+    (void)c.layer_index(3);
+    FAIL() << "layer 3 is not configured";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("layer_ids [2, 5]"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

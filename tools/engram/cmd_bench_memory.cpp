@@ -30,7 +30,7 @@
 #include "core/progress.h"
 #include "core/stats.h"
 #include "hashing/hash_config.h"
-#include "hashing/ngram_hash.h"
+#include "engram/addressing.h"
 #include "memory/cached_store.h"
 #include "memory/file_stores.h"
 #include "memory/gather_ceiling.h"
@@ -41,7 +41,6 @@
 #include "memory/uring_store.h"
 #include "memory/zipf.h"
 #include "ops/gemm.h"
-#include "engram/compression.h"
 #include "engram/tokenizer.h"
 
 namespace engram::cli {
@@ -255,29 +254,26 @@ Stream build_stream(const BenchMemoryOpts& o, const HashConfig& cfg, const std::
     text += all.substr(0, std::min(all.size(), need * 6 + 4096));
   }
   Tokenizer tok = Tokenizer::load(resolve_tokenizer_path(o.tokenizer));
-  Compression comp = Compression::build(tok);
+  const Addressing addr(tok, cfg);
   std::vector<int32_t> ids32 = tok.encode(text);
   if (ids32.size() < need)
     throw Error("corpus '" + corpus_list + "' gives " + std::to_string(ids32.size()) + " tokens, need " +
                 std::to_string(need) + " (batch x steps); lower --steps or --batch or add a corpus");
-  std::vector<int64_t> raw(ids32.begin(), ids32.begin() + need), comp_ids(need);
-  comp.map(raw, comp_ids);
-  NgramHasher hasher(cfg, comp.compressed_size(), comp.map(cfg.pad_id));
+  const std::vector<int64_t> raw(ids32.begin(), ids32.begin() + need);
   // Sequence b reads tokens [b * steps, (b+1) * steps): B sequences of T = steps tokens.
   const int64_t B = o.batch, T = static_cast<int64_t>(steps);
-  const int cols = hasher.columns();
-  std::vector<int64_t> hashed(size_t(hasher.n_layers()) * B * T * cols);
-  hasher.hash_all(comp_ids, B, T, hashed);
+  const int cols = addr.columns();
+  const std::vector<std::vector<int64_t>> hashed = addr.rows(raw, B, T);  // [layer][B, T, cols]
   Stream s;
   s.tokens = need;
   s.rows.resize(infos.size());
   for (size_t l = 0; l < infos.size(); ++l) {
-    int li = hasher.layer_index(static_cast<int>(infos[l].layer_id));
+    const int li = addr.layer_index(static_cast<int>(infos[l].layer_id));
     s.rows[l].resize(steps);
     for (size_t st = 0; st < steps; ++st) {
       std::vector<int64_t> step_vals(size_t(B) * cols);
       for (int64_t b = 0; b < B; ++b)
-        std::copy_n(hashed.data() + ((size_t(li) * B + b) * T + st) * cols, cols, step_vals.data() + b * cols);
+        std::copy_n(hashed[li].data() + (size_t(b) * T + st) * cols, cols, step_vals.data() + b * cols);
       to_global_row_ids(infos[l], step_vals, s.rows[l][st]);
     }
   }
