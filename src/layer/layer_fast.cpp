@@ -164,8 +164,8 @@ void FastLayer::project(FastActs& a) const {
     gemm_nt(kv, a.e.data(), w_kv_.data(), R, N, E, 1.0f, threads_);
 }
 
-void FastLayer::forward(FastActs& a, const TableView& table, const float* hidden, const int64_t* rows, int64_t B,
-                        int64_t T) const {
+void FastLayer::rows_pass(FastActs& a, const TableView& table, const float* hidden, const int64_t* rows,
+                          int64_t R) const {
   if (table.dim != dims_.head_dim) {
     throw Error("layer table: row width " + std::to_string(table.dim) + " != head dim " +
                 std::to_string(dims_.head_dim));
@@ -175,14 +175,12 @@ void FastLayer::forward(FastActs& a, const TableView& table, const float* hidden
                 std::to_string(dims_.total_rows()));
   }
   if (table.subset)
-    for (int64_t i = 0; i < B * T * dims_.n_cols; ++i)
+    for (int64_t i = 0; i < R * dims_.n_cols; ++i)
       if (rows[i] < 0 || rows[i] >= table.rows)
         throw Error("layer table: subset row " + std::to_string(rows[i]) + " at slot " + std::to_string(i) +
                     " is outside the " + std::to_string(table.rows) + " gathered rows");
-  const int64_t R = B * T, nc = dims_.n_cols, E = dims_.E(), d = dims_.hidden, M = dims_.hc, C = dims_.C();
-  const int64_t N = (M + 1) * d, K = dims_.kernel, dil = dims_.dilation;
-  a.B = B;
-  a.T = T;
+  const int64_t nc = dims_.n_cols, E = dims_.E(), d = dims_.hidden, M = dims_.hc, C = dims_.C();
+  const int64_t N = (M + 1) * d;
   a.rows.assign(rows, rows + R * nc);
   a.e.resize(static_cast<size_t>(R * E));
   gather(a, table);
@@ -240,6 +238,14 @@ void FastLayer::forward(FastActs& a, const TableView& table, const float* hidden
     }
   }
 
+}
+
+void FastLayer::forward(FastActs& a, const TableView& table, const float* hidden, const int64_t* rows, int64_t B,
+                        int64_t T) const {
+  const int64_t R = B * T, C = dims_.C(), K = dims_.kernel, dil = dims_.dilation;
+  a.B = B;
+  a.T = T;
+  rows_pass(a, table, hidden, rows, R);
   // Fused conv + SiLU + residual, one output position per iteration.
 #pragma omp parallel for schedule(static) num_threads(threads_)
   for (int64_t r = 0; r < R; ++r) {
@@ -255,6 +261,37 @@ void FastLayer::forward(FastActs& a, const TableView& table, const float* hidden
       for (int64_t c = 0; c < C; ++c) pre[c] += w[c] * x[c];
     }
     simd::residual_silu(a.y.data() + r * C, a.u.data() + r * C, pre, C);
+  }
+}
+
+int64_t FastLayer::history_len() const { return std::max<int64_t>(1, (dims_.kernel - 1) * dims_.dilation); }
+
+void FastLayer::decode(FastActs& a, const TableView& table, const float* hidden, const int64_t* rows, int64_t B,
+                       float* rings, const int64_t* pos) const {
+  const int64_t C = dims_.C(), K = dims_.kernel, dil = dims_.dilation, S = history_len();
+  a.B = B;
+  a.T = 1;
+  rows_pass(a, table, hidden, rows, B);
+  // The forward's conv, reading earlier positions from the ring (same order of the sums,
+  // so a decoded position equals the full forward's bit for bit); the ring slot of this
+  // position is written only after it was read (it held position t - S).
+#pragma omp parallel for schedule(static) num_threads(threads_)
+  for (int64_t b = 0; b < B; ++b) {
+    float* ring = rings + b * S * C;
+    const int64_t t = pos[b];
+    const float* xn = a.xn.data() + b * C;
+    float* pre = a.pre.data() + b * C;
+    std::fill(pre, pre + C, 0.0f);
+    for (int64_t k = 0; k < K; ++k) {
+      const int64_t back = (K - 1 - k) * dil;
+      if (t < back) continue;
+      const float* x = back == 0 ? xn : ring + ((t - back) % S) * C;
+      const float* w = conv_wt_.data() + k * C;
+#pragma omp simd
+      for (int64_t c = 0; c < C; ++c) pre[c] += w[c] * x[c];
+    }
+    simd::residual_silu(a.y.data() + b * C, a.u.data() + b * C, pre, C);
+    std::copy(xn, xn + C, ring + (t % S) * C);
   }
 }
 

@@ -62,6 +62,14 @@ class FastLayer {
   // hidden [B, T, M, d]; rows [B, T, n_cols] global rows (hash_ids_to_rows). Output in a.y.
   void forward(FastActs& a, const TableView& table, const float* hidden, const int64_t* rows, int64_t B,
                int64_t T) const;
+  // Incremental decoding, one new position per sequence: hidden [B, M, d]; rows [B, n_cols]
+  // global rows; rings [B][history_len(), C] hold each sequence's earlier short-conv inputs
+  // (slot p % history_len() is position p, as the last T positions of a forward's a.xn);
+  // pos [B] the position of each new token. Output in a.y [B, C]; updates the rings.
+  // Equals forward() at that position (tests/layer/layer_fast_test.cpp).
+  void decode(FastActs& a, const TableView& table, const float* hidden, const int64_t* rows, int64_t B, float* rings,
+              const int64_t* pos) const;
+  int64_t history_len() const;  // (kernel - 1) * dilation, at least 1
   // grads are zeroed and filled (same layout as the reference's).
   void backward(LayerGrads<float>& g, const float* dy, const FastActs& a, const float* hidden) const;
 
@@ -70,6 +78,8 @@ class FastLayer {
 
  private:
   void gather(FastActs& a, const TableView& table) const;
+  // Everything before the short conv, per row: gather, projections, norms, gate, conv norm.
+  void rows_pass(FastActs& a, const TableView& table, const float* hidden, const int64_t* rows, int64_t R) const;
   LayerDims dims_;
   int threads_;
   ProjDtype proj_;

@@ -1,7 +1,6 @@
 #include "model/engram_block.h"
 
 #include <algorithm>
-#include <cmath>
 #include <map>
 
 #include "core/error.h"
@@ -9,7 +8,6 @@
 #include "layer/layer_config.h"
 #include "layer/layer_fast.h"
 #include "layer/layer_params.h"
-#include "layer/layer_ref.h"
 #include "layer/ops_ref.h"
 
 namespace engram::model {
@@ -107,7 +105,7 @@ namespace {
 TableView gathered_view(const float* g, int64_t n, int64_t D, std::vector<int64_t>& ids) {
   ids.resize(n);
   for (int64_t i = 0; i < n; ++i) ids[i] = i;
-  return TableView{g, DType::kF32, n, D};
+  return TableView{g, DType::kF32, n, D, true};
 }
 }  // namespace
 
@@ -133,17 +131,10 @@ void EngramBlock::forward(float* y, const float* x, const int64_t* rows, int64_t
     tab = TableView{I.subset_values.data(), DType::kF32, static_cast<int64_t>(u.size()), I.dims.head_dim, true};
   }
   I.from_store = gathered != nullptr;
-  if (gathered) {
-    // Rows from a memory tier (inference): the reference path reads any table view.
-    ref::LayerActs<float> ra;
-    ref::layer_forward(ra, I.lp, tab, x, global.data(), B, T, I.dims);
-    I.acts.y = std::move(ra.y);
-    I.acts.gate = std::move(ra.gate);
-    I.acts.xn = std::move(ra.xn);
-  } else {
-    I.fast = std::make_unique<FastLayer>(I.dims, I.lp);
-    I.fast->forward(I.acts, tab, x, global.data(), B, T);
-  }
+  // Packed from the weights as they are now (an optimiser step may have changed them);
+  // decode() reuses it, so a generation decodes on the weights of its prefill.
+  I.fast = std::make_unique<FastLayer>(I.dims, I.lp);
+  I.fast->forward(I.acts, tab, x, global.data(), B, T);
   std::copy(I.acts.y.begin(), I.acts.y.end(), y);
   I.x = x;
   I.seconds += now_seconds() - t0;
@@ -218,8 +209,6 @@ void EngramBlock::decode(float* y, const float* x, const int64_t* rows, int64_t 
   const double t0 = now_seconds();
   Impl& I = *impl_;
   const LayerDims& dm = I.dims;
-  const int64_t d = dm.hidden, E = dm.E(), K = dm.kernel, dil = dm.dilation, S = history_len();
-  I.load_params();
   std::vector<int64_t> global = hash_ids_to_rows(dm, rows, B, 1, "engram row ids");
   TableView tab{I.table->data.data(), DType::kF32, dm.total_rows(), dm.head_dim};
   std::vector<float> from_backend;
@@ -229,34 +218,12 @@ void EngramBlock::decode(float* y, const float* x, const int64_t* rows, int64_t 
     gathered = from_backend.data();
   }
   if (gathered) tab = gathered_view(gathered, B * dm.n_cols, dm.head_dim, global);
-  // The same reference ops as the full forward, on B rows of one position each.
-  std::vector<float> e(B * E), v(B * d), k(B * d), nk(B * d), nq(B * d), rk(B), rq(B), s(B), g(B), u(B * d),
-      xn(B * d), rc(B);
-  ref::gather_forward(e.data(), global.data(), tab, B, dm.n_cols);
-  ref::linear_forward(v.data(), e.data(), I.lp.value_w.data(), I.lp.value_b.data(), B, E, d);
-  ref::linear_forward(k.data(), e.data(), I.lp.key_w.data(), I.lp.key_b.data(), B, E, d);
-  ref::rmsnorm_forward(nk.data(), rk.data(), k.data(), I.lp.norm1.data(), B, 1, d, dm.norm_eps);
-  ref::rmsnorm_forward(nq.data(), rq.data(), x, I.lp.norm2.data(), B, 1, d, dm.norm_eps);
-  ref::gate_forward(g.data(), s.data(), nk.data(), nq.data(), B, 1, d);
-  ref::scale_forward(u.data(), g.data(), v.data(), B, 1, d);
-  ref::rmsnorm_forward(xn.data(), rc.data(), u.data(), I.lp.conv_norm.data(), B, 1, d, dm.conv_norm_eps);
-  for (int64_t b = 0; b < B; ++b) {
-    float* ring = rings + b * S * d;
-    const int64_t t = pos[b];
-    for (int64_t c = 0; c < d; ++c) {
-      float acc = 0.0f;
-      for (int64_t j = 0; j < K; ++j) {
-        const int64_t ts = t - (K - 1 - j) * dil;
-        if (ts < 0) continue;
-        const float in = ts == t ? xn[b * d + c] : ring[(ts % S) * d + c];
-        acc += I.lp.conv_w[c * K + j] * in;
-      }
-      const float silu = acc / (1.0f + std::exp(-acc));
-      y[b * d + c] = u[b * d + c] + silu;
-    }
-    std::copy(xn.begin() + b * d, xn.begin() + (b + 1) * d, ring + (t % S) * d);
+  if (!I.fast) {  // no forward yet (a cache filled elsewhere): pack the current weights
+    I.load_params();
+    I.fast = std::make_unique<FastLayer>(I.dims, I.lp);
   }
-  I.acts.gate = g;
+  I.fast->decode(I.acts, tab, x, global.data(), B, rings, pos);
+  std::copy(I.acts.y.begin(), I.acts.y.end(), y);
   I.seconds += now_seconds() - t0;
 }
 

@@ -1,7 +1,8 @@
 // The Engram layer inside the language model (hc_mult = 1, a plain residual stream):
 // y = Engram(x, rows) with the demo module's parameters, named as its state_dict under
 // "layers.{l}.engram.". Tables are ParamKind::kTable: their gradient is sparse rows. A table
-// with a TableBackend is read only at the rows a forward hits.
+// with a TableBackend is read only at the rows a forward hits. Every path (training, prefill
+// from a memory tier, decoding) runs the fast layer (layer/layer_fast.h).
 // Not thread-safe: holds the activations of its last forward.
 #pragma once
 
@@ -53,7 +54,9 @@ class EngramBlock {
   int64_t history_len() const;
   void capture_history(float* ring, int64_t T) const;
   // One new token per sequence: y, x [B, d]; rows [B, columns]; rings [B][history_len, d];
-  // pos [B] the position of each new token. Updates the rings.
+  // pos [B] the position of each new token. Updates the rings. Runs the fast layer on the
+  // weights packed by the last forward (a generation's prefill): call forward again after
+  // changing the weights.
   void decode(float* y, const float* x, const int64_t* rows, int64_t B, float* rings, const int64_t* pos,
               const float* gathered = nullptr);
 

@@ -261,6 +261,52 @@ TEST(LayerFast, SubsetTableIsBitwiseTheWholeTable) {
 
 // bf16 projections are float32 math on bf16-rounded inputs: with a bf16-exact table, the
 // reference layer fed the rounded projection weights must agree to float32 rounding.
+// Incremental decoding (one position per sequence, the short conv reading a ring of earlier
+// inputs) reproduces the full forward at every position, for hc 1 and 2, a kernel whose
+// span exceeds the ring's first positions, and rows served as a gathered subset (the
+// memory-tier path). Only the projection GEMM's blocking differs (B rows against B*T).
+TEST(LayerFast, DecodeEqualsForwardAtEveryPosition) {
+  for (const Shape& s : {Shape{3, 9, 1, 8, 4, 2, 4, 4}, Shape{2, 7, 2, 6, 3, 3, 2, 5}}) {
+    SCOPED_TRACE("M" + std::to_string(s.M) + " K" + std::to_string(s.kernel) + " dil" + std::to_string(s.dil));
+    Case c = make_case(s, 41);
+    TableView tf{c.table.data(), DType::kF32, c.dims.total_rows(), s.D};
+    FastLayer fl(c.dims, c.p, 2);
+    FastActs full;
+    fl.forward(full, tf, c.hidden.data(), c.rows.data(), s.B, s.T);
+    const int64_t C = c.dims.C(), nc = s.n_cols, S = fl.history_len();
+    ASSERT_EQ(S, (s.kernel - 1) * s.dil);
+    for (bool subset : {false, true}) {
+      SCOPED_TRACE(subset ? "gathered subset" : "whole table");
+      std::vector<float> rings(s.B * S * C, 0.0f);
+      FastActs a;
+      for (int64_t t = 0; t < s.T; ++t) {
+        Vec h(s.B * C);
+        std::vector<int64_t> rows(s.B * nc), pos(s.B, t);
+        for (int64_t b = 0; b < s.B; ++b) {
+          std::copy_n(c.hidden.data() + (b * s.T + t) * C, C, h.data() + b * C);
+          std::copy_n(c.rows.data() + (b * s.T + t) * nc, nc, rows.data() + b * nc);
+        }
+        Vec gathered;
+        TableView tab = tf;
+        if (subset) {  // the rows a tier would hand over, in slot order, indexed 0..n-1
+          for (int64_t i = 0; i < s.B * nc; ++i) {
+            gathered.insert(gathered.end(), c.table.begin() + rows[i] * s.D, c.table.begin() + (rows[i] + 1) * s.D);
+            rows[i] = i;
+          }
+          tab = TableView{gathered.data(), DType::kF32, s.B * nc, s.D, true};
+        }
+        fl.decode(a, tab, h.data(), rows.data(), s.B, rings.data(), pos.data());
+        ASSERT_EQ(a.y.size(), static_cast<size_t>(s.B * C));
+        for (int64_t b = 0; b < s.B; ++b) {
+          const Vec want(full.y.begin() + (b * s.T + t) * C, full.y.begin() + (b * s.T + t + 1) * C);
+          const Vec got(a.y.begin() + b * C, a.y.begin() + (b + 1) * C);
+          expect_near_all(got, want, 1e-5, "y at b " + std::to_string(b) + " t " + std::to_string(t));
+        }
+      }
+    }
+  }
+}
+
 TEST(LayerFast, Bf16ProjectionsAreTheLayerOnRoundedWeights) {
   if (!ops::bf16::available()) GTEST_SKIP() << "no AVX-512 BF16 on this CPU";
   const Shape shapes[] = {{1, 4, 4, 64, 4, 3, 8, 8}, {2, 37, 4, 16, 4, 3, 8, 8}, {2, 11, 3, 13, 3, 2, 5, 7},
