@@ -1,7 +1,6 @@
 // Fast Engram layer forward/backward (see layer_fast.h for the structure and threading).
 #include "layer/layer_fast.h"
 
-#include <cblas.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 
 #include "core/error.h"
 #include "layer/simd_math.h"
+#include "ops/gemm.h"
 
 namespace engram {
 
@@ -21,49 +21,6 @@ inline void split(int64_t n, int nt, int tid, int64_t& b, int64_t& e) {
   const int64_t q = n / nt, r = n % nt;
   b = tid * q + std::min<int64_t>(tid, r);
   e = b + q + (tid < r ? 1 : 0);
-}
-
-// out[R, N] = A[R, K] * W[N, K]^T (+ beta*out), R split across threads.
-void gemm_nt(float* out, const float* A, const float* W, int64_t R, int64_t N, int64_t K, float beta, int nt) {
-#pragma omp parallel num_threads(nt)
-  {
-    int64_t b, e;
-    split(R, omp_get_num_threads(), omp_get_thread_num(), b, e);
-    if (e > b) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(e - b), static_cast<int>(N),
-                  static_cast<int>(K), 1.0f, A + b * K, static_cast<int>(K), W, static_cast<int>(K), beta,
-                  out + b * N, static_cast<int>(N));
-    }
-  }
-}
-
-// out[R, K] += A[R, N] * W[N, K], R split across threads. (de = d(kv) W_kv)
-void gemm_nn_acc(float* out, const float* A, const float* W, int64_t R, int64_t N, int64_t K, int nt) {
-#pragma omp parallel num_threads(nt)
-  {
-    int64_t b, e;
-    split(R, omp_get_num_threads(), omp_get_thread_num(), b, e);
-    if (e > b) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(e - b), static_cast<int>(K),
-                  static_cast<int>(N), 1.0f, A + b * N, static_cast<int>(N), W, static_cast<int>(K), 1.0f,
-                  out + b * K, static_cast<int>(K));
-    }
-  }
-}
-
-// dW[n, K] += sum_r A[r, n] * X[r, K] for n in [0, Nc), A with row stride lda; the n range
-// is split across threads so each owns whole rows of dW. (weight gradients)
-void gemm_tn_acc(float* dW, const float* A, int64_t lda, const float* X, int64_t R, int64_t Nc, int64_t K, int nt) {
-#pragma omp parallel num_threads(nt)
-  {
-    int64_t b, e;
-    split(Nc, omp_get_num_threads(), omp_get_thread_num(), b, e);
-    if (e > b) {
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(e - b), static_cast<int>(K),
-                  static_cast<int>(R), 1.0f, A + b, static_cast<int>(lda), X, static_cast<int>(K), 1.0f, dW + b * K,
-                  static_cast<int>(K));
-    }
-  }
 }
 
 inline float sigmoidf(float x) { return 1.0f / (1.0f + std::exp(-x)); }
@@ -88,7 +45,7 @@ FastLayer::FastLayer(const LayerDims& dims, const LayerParams<float>& p, int thr
   p.check(dims_);
   threads_ = threads > 0 ? threads : omp_get_max_threads();
   // One threading layer: OpenBLAS runs inside our OpenMP threads, single-threaded.
-  openblas_set_num_threads(1);
+  ops::blas_single_threaded();
   const int64_t d = dims_.hidden, M = dims_.hc, E = dims_.E(), C = dims_.C(), K = dims_.kernel;
   w_kv_.resize(static_cast<size_t>((M + 1) * d * E));
   std::copy(p.value_w.begin(), p.value_w.end(), w_kv_.begin());
@@ -161,7 +118,7 @@ void FastLayer::project(FastActs& a) const {
   if (proj_ == ProjDtype::kBF16)
     ops::bf16::gemm_nt(kv, N, a.e.data(), E, w_kv_bf16_, R, 1.0f, threads_);
   else
-    gemm_nt(kv, a.e.data(), w_kv_.data(), R, N, E, 1.0f, threads_);
+    ops::sgemm_nt(kv, a.e.data(), w_kv_.data(), R, N, E, 1.0f, threads_);
 }
 
 void FastLayer::rows_pass(FastActs& a, const TableView& table, const float* hidden, const int64_t* rows,
@@ -427,8 +384,8 @@ void FastLayer::backward(LayerGrads<float>& g, const float* dy, const FastActs& 
   }
 
   // 4. Projections: dW (value rows, then key rows), db = column sums of d(kv), de = d(kv) W_kv.
-  gemm_tn_acc(g.params.value_w.data(), dkv.data(), N, a.e.data(), R, d, E, nt);
-  gemm_tn_acc(g.params.key_w.data(), dkv.data() + d, N, a.e.data(), R, M * d, E, nt);
+  ops::sgemm_tn_acc(g.params.value_w.data(), dkv.data(), N, a.e.data(), d, E, R, nt);
+  ops::sgemm_tn_acc(g.params.key_w.data(), dkv.data() + d, N, a.e.data(), M * d, E, R, nt);
 #pragma omp parallel num_threads(nt)
   {
     int64_t b, e;
@@ -440,7 +397,7 @@ void FastLayer::backward(LayerGrads<float>& g, const float* dy, const FastActs& 
       }
   }
   std::vector<float> de(static_cast<size_t>(R * E), 0.0f);
-  gemm_nn_acc(de.data(), dkv.data(), w_kv_.data(), R, N, E, nt);
+  ops::sgemm_nn_acc(de.data(), dkv.data(), w_kv_.data(), R, E, N, nt);
 
   // 5. Sparse table gradient: slots sorted by (row, slot), so each distinct row's sum runs in
   // increasing slot order, exactly the reference's order: deterministic for any thread count.

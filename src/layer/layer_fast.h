@@ -13,9 +13,9 @@
 // into the sparse table gradient.
 //
 // Threading (deliberate choice, see BASELINES.md on OpenMP vs OpenBLAS threads): one layer,
-// OpenMP. Every SGEMM is split by rows across our OpenMP threads, each calling OpenBLAS
-// single-threaded (the constructor sets openblas_set_num_threads(1), a process-wide
-// setting). So OpenBLAS's pthreads never spin against OpenMP's. OMP_WAIT_POLICY=PASSIVE is
+// OpenMP. Every SGEMM goes through ops/gemm.h with this layer's thread count: split by rows
+// across our OpenMP threads, each calling OpenBLAS single-threaded (a process-wide
+// setting, made once). So OpenBLAS's pthreads never spin against OpenMP's. OMP_WAIT_POLICY=PASSIVE is
 // still advisable when other OpenMP code shares the process.
 //
 // Thread safety: a FastLayer is immutable after construction; forward/backward may run

@@ -34,10 +34,10 @@ void layer_forward(LayerActs<T>& a, const LayerParams<T>& p, const TableView& ta
   }
   a.nk.assign(RMd, T(0));
   a.rstd_k.assign(RM, T(0));
-  rmsnorm_forward(a.nk.data(), a.rstd_k.data(), a.k.data(), p.norm1.data(), R, M, d, dims.norm_eps);
+  rmsnorm_forward(a.nk.data(), a.rstd_k.data(), a.k.data(), p.norm1.data(), dims.norm_eps, R, d, M);
   a.nq.assign(RMd, T(0));
   a.rstd_q.assign(RM, T(0));
-  rmsnorm_forward(a.nq.data(), a.rstd_q.data(), hidden, p.norm2.data(), R, M, d, dims.norm_eps);
+  rmsnorm_forward(a.nq.data(), a.rstd_q.data(), hidden, p.norm2.data(), dims.norm_eps, R, d, M);
   a.s.assign(RM, T(0));
   a.gate.assign(RM, T(0));
   gate_forward(a.gate.data(), a.s.data(), a.nk.data(), a.nq.data(), R, M, d);
@@ -50,7 +50,7 @@ void layer_forward(LayerActs<T>& a, const LayerParams<T>& p, const TableView& ta
   // (the [R, M, d] layout already puts channel m*d + j at that offset), SiLU.
   a.xn.assign(RMd, T(0));
   a.rstd_c.assign(RM, T(0));
-  rmsnorm_forward(a.xn.data(), a.rstd_c.data(), a.u.data(), p.conv_norm.data(), R, M, d, dims.conv_norm_eps);
+  rmsnorm_forward(a.xn.data(), a.rstd_c.data(), a.u.data(), p.conv_norm.data(), dims.conv_norm_eps, R, d, M);
   a.pre.assign(RMd, T(0));
   conv_forward(a.pre.data(), a.xn.data(), p.conv_w.data(), B, Tn, C, dims.kernel, dims.dilation);
   a.conv.assign(RMd, T(0));
@@ -75,8 +75,8 @@ void layer_backward(LayerGrads<T>& g, const T* dy, const LayerActs<T>& a, const 
   silu_backward(dpre.data(), dy, a.pre.data(), R * C);
   conv_backward(dxn.data(), g.params.conv_w.data(), dpre.data(), a.xn.data(), p.conv_w.data(), B, Tn, C, dims.kernel,
                 dims.dilation);
-  rmsnorm_backward(du.data(), g.params.conv_norm.data(), dxn.data(), a.rstd_c.data(), a.u.data(), p.conv_norm.data(),
-                   R, M, d);
+  rmsnorm_backward(du.data(), g.params.conv_norm.data(), dxn.data(), a.u.data(), p.conv_norm.data(), a.rstd_c.data(),
+                   R, d, M);
 
   // u = gate * v.
   std::vector<T> dgate(RM, T(0)), dv(static_cast<size_t>(R * d), T(0));
@@ -85,9 +85,9 @@ void layer_backward(LayerGrads<T>& g, const T* dy, const LayerActs<T>& a, const 
   // gate -> normed key / normed query -> key / hidden.
   std::vector<T> dnk(RMd, T(0)), dnq(RMd, T(0)), dk(RMd, T(0));
   gate_backward(dnk.data(), dnq.data(), dgate.data(), a.gate.data(), a.s.data(), a.nk.data(), a.nq.data(), R, M, d);
-  rmsnorm_backward(dk.data(), g.params.norm1.data(), dnk.data(), a.rstd_k.data(), a.k.data(), p.norm1.data(), R, M, d);
-  rmsnorm_backward(g.hidden.data(), g.params.norm2.data(), dnq.data(), a.rstd_q.data(), hidden, p.norm2.data(), R, M,
-                   d);
+  rmsnorm_backward(dk.data(), g.params.norm1.data(), dnk.data(), a.k.data(), p.norm1.data(), a.rstd_k.data(), R, d, M);
+  rmsnorm_backward(g.hidden.data(), g.params.norm2.data(), dnq.data(), hidden, p.norm2.data(), a.rstd_q.data(), R, d,
+                   M);
 
   // Projections back to the embeddings.
   std::vector<T> de(static_cast<size_t>(R * E), T(0));

@@ -13,6 +13,7 @@
 
 #include "io/dtype.h"
 #include "layer/layer_config.h"
+#include "ops/ref.h"
 
 namespace engram::ref {
 
@@ -57,67 +58,13 @@ void gather_backward(std::vector<int64_t>& uniq, std::vector<T>& grads, const T*
   }
 }
 
-// Linear: out[r, o] = b[o] + sum_i in[r, i] * w[o, i].
-// out [R, O]; in [R, I]; w [O, I] (torch nn.Linear layout); b [O].
-template <typename T>
-void linear_forward(T* out, const T* in, const T* w, const T* b, int64_t R, int64_t I, int64_t O) {
-  for (int64_t r = 0; r < R; ++r)
-    for (int64_t o = 0; o < O; ++o) {
-      T s = b ? b[o] : T(0);
-      for (int64_t i = 0; i < I; ++i) s += in[r * I + i] * w[o * I + i];
-      out[r * O + o] = s;
-    }
-}
-// din [R, I] (may be null), dw [O, I], db [O] += from dout [R, O].
-template <typename T>
-void linear_backward(T* din, T* dw, T* db, const T* dout, const T* in, const T* w, int64_t R, int64_t I,
-                     int64_t O) {
-  for (int64_t r = 0; r < R; ++r)
-    for (int64_t o = 0; o < O; ++o) {
-      const T g = dout[r * O + o];
-      if (db) db[o] += g;
-      for (int64_t i = 0; i < I; ++i) {
-        if (din) din[r * I + i] += g * w[o * I + i];
-        dw[o * I + i] += g * in[r * I + i];
-      }
-    }
-}
-
-// Grouped RMSNorm (torch.nn.RMSNorm per group): out[r,g,:] = x[r,g,:] * rstd[r,g] * w[g,:],
-// rstd = 1 / sqrt(mean(x^2) + eps). out, x [R, G, C]; rstd [R, G] saved; w [G, C].
-template <typename T>
-void rmsnorm_forward(T* out, T* rstd, const T* x, const T* w, int64_t R, int64_t G, int64_t C, double eps) {
-  for (int64_t rg = 0; rg < R * G; ++rg) {
-    const T* xr = x + rg * C;
-    const T* wg = w + (rg % G) * C;
-    T ss = 0;
-    for (int64_t j = 0; j < C; ++j) ss += xr[j] * xr[j];
-    const T rs = T(1) / std::sqrt(ss / static_cast<T>(C) + static_cast<T>(eps));
-    rstd[rg] = rs;
-    for (int64_t j = 0; j < C; ++j) out[rg * C + j] = xr[j] * rs * wg[j];
-  }
-}
-// dx [R,G,C], dw [G,C] += from dout [R,G,C]. With n = x*rstd:
-//   dx = rstd * (dout*w - n * mean(dout*w*n)), dw += dout * n.
-template <typename T>
-void rmsnorm_backward(T* dx, T* dw, const T* dout, const T* rstd, const T* x, const T* w, int64_t R, int64_t G,
-                      int64_t C) {
-  for (int64_t rg = 0; rg < R * G; ++rg) {
-    const T* xr = x + rg * C;
-    const T* gr = dout + rg * C;
-    const T* wg = w + (rg % G) * C;
-    T* dwg = dw + (rg % G) * C;
-    const T rs = rstd[rg];
-    T dot = 0;
-    for (int64_t j = 0; j < C; ++j) dot += gr[j] * wg[j] * xr[j] * rs;
-    dot /= static_cast<T>(C);
-    for (int64_t j = 0; j < C; ++j) {
-      const T n = xr[j] * rs;
-      dx[rg * C + j] += rs * (gr[j] * wg[j] - n * dot);
-      dwg[j] += gr[j] * n;
-    }
-  }
-}
+// Linear and RMSNorm are the shared reference ops of ops/ref.h (one copy for the model and
+// the layer): linear_forward(y, x, w, b, N, IC, OC), rmsnorm_forward(y, rstd, x, w, eps, N,
+// C, G) with G = the branches, and their backwards.
+using ops::ref::linear_backward;
+using ops::ref::linear_forward;
+using ops::ref::rmsnorm_backward;
+using ops::ref::rmsnorm_forward;
 
 // The demo's gate: s = dot(a, b) / sqrt(C); z = sign(s) * sqrt(max(|s|, 1e-6));
 // g = sigmoid(z). g, s [R, G] (s saved); a, b [R, G, C] (normed key, normed query).

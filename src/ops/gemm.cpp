@@ -10,15 +10,18 @@ namespace engram::ops {
 
 namespace {
 
-// Rows [b, e) of n for thread tid of nt, in multiples of 8 so SIMD panels stay whole.
+// Rows [b, e) of n for thread tid of nt, in multiples of 8 so SIMD panels stay whole, unless
+// a thread's share is below 8 rows (a decode step's few rows still split evenly).
 void split(int64_t n, int nt, int tid, int64_t& b, int64_t& e) {
-  const int64_t per = ((n + nt - 1) / nt + 7) / 8 * 8;
+  int64_t per = (n + nt - 1) / nt;
+  if (per >= 8) per = (per + 7) / 8 * 8;
   b = std::min(n, per * tid);
   e = std::min(n, b + per);
 }
 
-int threads_for(int64_t M, int64_t N, int64_t K) {
+int threads_for(int64_t M, int64_t N, int64_t K, int threads) {
   if (omp_in_parallel()) return 1;
+  if (threads > 0) return threads;
   // Below ~2 MFLOP the fork/join costs more than it saves.
   if (2.0 * M * N * K < 2e6 || M < 16) return 1;
   return omp_get_max_threads();
@@ -31,10 +34,10 @@ void blas_single_threaded() {
   std::call_once(once, [] { openblas_set_num_threads(1); });
 }
 
-void sgemm_nt(float* C, const float* A, const float* B, int64_t M, int64_t N, int64_t K, float beta) {
+void sgemm_nt(float* C, const float* A, const float* B, int64_t M, int64_t N, int64_t K, float beta, int threads) {
   if (M == 0 || N == 0) return;
   blas_single_threaded();
-  const int nt = threads_for(M, N, K);
+  const int nt = threads_for(M, N, K, threads);
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
     int64_t b, e;
@@ -46,10 +49,10 @@ void sgemm_nt(float* C, const float* A, const float* B, int64_t M, int64_t N, in
   }
 }
 
-void sgemm_nn_acc(float* C, const float* A, const float* B, int64_t M, int64_t N, int64_t K) {
+void sgemm_nn_acc(float* C, const float* A, const float* B, int64_t M, int64_t N, int64_t K, int threads) {
   if (M == 0 || N == 0) return;
   blas_single_threaded();
-  const int nt = threads_for(M, N, K);
+  const int nt = threads_for(M, N, K, threads);
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
     int64_t b, e;
@@ -61,10 +64,11 @@ void sgemm_nn_acc(float* C, const float* A, const float* B, int64_t M, int64_t N
   }
 }
 
-void sgemm_tn_acc(float* C, const float* A, int64_t lda, const float* B, int64_t M, int64_t N, int64_t K) {
+void sgemm_tn_acc(float* C, const float* A, int64_t lda, const float* B, int64_t M, int64_t N, int64_t K,
+                  int threads) {
   if (M == 0 || N == 0 || K == 0) return;
   blas_single_threaded();
-  const int nt = threads_for(M, N, K);
+  const int nt = threads_for(M, N, K, threads);
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
     int64_t b, e;

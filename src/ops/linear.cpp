@@ -24,26 +24,4 @@ void linear_backward(float* dx, float* dw, float* db, const float* dy, const flo
   }
 }
 
-void linear_forward_ref(float* y, const float* x, const float* w, const float* b, int64_t N, int64_t IC, int64_t OC) {
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t o = 0; o < OC; ++o) {
-      double acc = b ? b[o] : 0.0;
-      for (int64_t i = 0; i < IC; ++i) acc += static_cast<double>(x[n * IC + i]) * w[o * IC + i];
-      y[n * OC + o] = static_cast<float>(acc);
-    }
-}
-
-void linear_backward_ref(float* dx, float* dw, float* db, const float* dy, const float* x, const float* w, int64_t N,
-                         int64_t IC, int64_t OC) {
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t o = 0; o < OC; ++o) {
-      const float g = dy[n * OC + o];
-      if (db) db[o] += g;
-      for (int64_t i = 0; i < IC; ++i) {
-        if (dx) dx[n * IC + i] += g * w[o * IC + i];
-        dw[o * IC + i] += g * x[n * IC + i];
-      }
-    }
-}
-
 }  // namespace engram::ops

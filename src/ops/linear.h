@@ -1,7 +1,7 @@
 // Linear layer y = x W^T + b (PyTorch weight layout [out, in]) and its backward.
 // Shapes: x [N, IC], W [OC, IC], b [OC] (may be null), y [N, OC].
-// The fast path is SGEMM split across OpenMP threads (ops/gemm.h); the _ref versions are
-// plain loops (the spec).
+// SGEMM split across OpenMP threads (ops/gemm.h); the reference (the spec) is
+// ops::ref::linear_forward/backward in ops/ref.h.
 #pragma once
 
 #include <cstdint>
@@ -12,9 +12,5 @@ void linear_forward(float* y, const float* x, const float* w, const float* b, in
 // Accumulates: dx += dy W (if dx), dW += dy^T x, db += sum_n dy (if db).
 void linear_backward(float* dx, float* dw, float* db, const float* dy, const float* x, const float* w, int64_t N,
                      int64_t IC, int64_t OC);
-
-void linear_forward_ref(float* y, const float* x, const float* w, const float* b, int64_t N, int64_t IC, int64_t OC);
-void linear_backward_ref(float* dx, float* dw, float* db, const float* dy, const float* x, const float* w, int64_t N,
-                         int64_t IC, int64_t OC);
 
 }  // namespace engram::ops

@@ -109,12 +109,12 @@ TEST(GradCheck, RmsNorm) {
   Vec x = randn(R * G * C, rng), w = randn(G * C, rng), wl = randn(R * G * C, rng), out(R * G * C), rstd(R * G);
   for (double eps : {1e-5, 1.1920928955078125e-07}) {
     auto loss = [&] {
-      ref::rmsnorm_forward(out.data(), rstd.data(), x.data(), w.data(), R, G, C, eps);
+      ref::rmsnorm_forward(out.data(), rstd.data(), x.data(), w.data(), eps, R, C, G);
       return dot(out, wl);
     };
     loss();
     Vec dx(x.size(), 0.0), dw(w.size(), 0.0);
-    ref::rmsnorm_backward(dx.data(), dw.data(), wl.data(), rstd.data(), x.data(), w.data(), R, G, C);
+    ref::rmsnorm_backward(dx.data(), dw.data(), wl.data(), x.data(), w.data(), rstd.data(), R, C, G);
     check_grad(x, dx, loss, "rmsnorm.x");
     check_grad(w, dw, loss, "rmsnorm.w");
   }

@@ -1,6 +1,7 @@
 #include "ops/linear.h"
 
 #include "grad_check.h"
+#include "ops/ref.h"
 
 namespace engram::ops {
 
@@ -9,13 +10,13 @@ TEST(Linear, FastMatchesReference) {
     auto x = test::randn(N * IC, 1), w = test::randn(OC * IC, 2), b = test::randn(OC, 3);
     std::vector<float> y(N * OC), yr(N * OC);
     linear_forward(y.data(), x.data(), w.data(), b.data(), N, IC, OC);
-    linear_forward_ref(yr.data(), x.data(), w.data(), b.data(), N, IC, OC);
+    ref::linear_forward(yr.data(), x.data(), w.data(), b.data(), N, IC, OC);
     test::expect_all_close("y", y.data(), yr.data(), y.size(), 1e-5, 1e-5);
     auto dy = test::randn(N * OC, 4);
     std::vector<float> dx(N * IC, 0.5f), dw(OC * IC, 0.5f), db(OC, 0.5f);
     auto dxr = dx, dwr = dw, dbr = db;
     linear_backward(dx.data(), dw.data(), db.data(), dy.data(), x.data(), w.data(), N, IC, OC);
-    linear_backward_ref(dxr.data(), dwr.data(), dbr.data(), dy.data(), x.data(), w.data(), N, IC, OC);
+    ref::linear_backward(dxr.data(), dwr.data(), dbr.data(), dy.data(), x.data(), w.data(), N, IC, OC);
     test::expect_all_close("dx", dx.data(), dxr.data(), dx.size(), 1e-4, 1e-5);
     test::expect_all_close("dw", dw.data(), dwr.data(), dw.size(), 1e-4, 1e-5);
     test::expect_all_close("db", db.data(), dbr.data(), db.size(), 1e-4, 1e-5);

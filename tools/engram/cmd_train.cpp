@@ -1,7 +1,6 @@
 // `engram train`, `engram eval`, `engram params`: training a language model with Engram
 // layers on a corpus, evaluating a checkpoint, and counting parameters for iso-parameter
 // comparisons.
-#include <cblas.h>
 #include <omp.h>
 
 #include <cstdio>
@@ -16,10 +15,10 @@ namespace engram::cli {
 
 namespace {
 
+// OpenMP's thread count for the whole run (OpenBLAS stays single-threaded: ops/gemm.h).
 void set_threads(int n) {
   if (n <= 0) return;
   omp_set_num_threads(n);
-  openblas_set_num_threads(n);
 }
 
 struct TrainFlags {
@@ -108,7 +107,7 @@ void add_train_commands(CLI::App& app) {
   t->add_option("--seed", f->o.seed, "seed for initialisation and batch sampling")->capture_default_str();
   t->add_flag("--resume", f->o.resume, "continue from <out>/checkpoint.safetensors");
   t->add_option("--stop-after", f->o.stop_after, "stop after this many steps (as if interrupted; for resume tests)");
-  t->add_option("--threads", f->threads, "threads (OpenMP and OpenBLAS; default: all cores)");
+  t->add_option("--threads", f->threads, "threads (OpenMP; OpenBLAS runs single-threaded inside them; default: all cores)");
   t->add_option("--tables", f->o.tables.kind,
                 "where the Engram tables live while training: model (parameters in RAM), or a memory-tier "
                 "store over table files: ram, mmap, pread, ssd (io_uring O_DIRECT)")
