@@ -152,13 +152,64 @@ void Transformer::check_inputs(std::span<const int32_t> ids, const EngramRows& e
                 std::to_string(er.rows.size()));
 }
 
+void Transformer::block(LayerState& L, std::vector<float>& x, int64_t N, bool training, const EngramStep& engram,
+                        const AttendStep& attend) {
+  const int64_t d = cfg_.d_model;
+  std::vector<float> tmp(N * d);
+  double t = now_seconds();
+  auto mark = [&t](double& slot) {
+    const double n = now_seconds();
+    slot += n - t;
+    t = n;
+  };
+  L.x0 = x;
+  if (L.engram) {
+    engram(tmp.data(), L.x0.data());
+    for (int64_t i = 0; i < N * d; ++i) x[i] += tmp[i];
+  }
+  L.x1 = x;
+  mark(prof_.engram);
+  L.rstd1.resize(N);
+  L.h1.resize(N * d);
+  rmsnorm_forward(L.h1.data(), L.rstd1.data(), x.data(), L.attn_norm->data.data(), cfg_.norm_eps, N, d);
+  L.q.resize(N * d);
+  L.k.resize(N * d);
+  L.v.resize(N * d);
+  linear_forward(L.q.data(), L.h1.data(), L.wq->data.data(), nullptr, N, d, d);
+  linear_forward(L.k.data(), L.h1.data(), L.wk->data.data(), nullptr, N, d, d);
+  linear_forward(L.v.data(), L.h1.data(), L.wv->data.data(), nullptr, N, d, d);
+  L.att.resize(N * d);
+  attend(L.att.data(), L.q.data(), L.k.data(), L.v.data());
+  linear_forward(tmp.data(), L.att.data(), L.wo->data.data(), nullptr, N, d, d);
+  for (int64_t i = 0; i < N * d; ++i) x[i] += tmp[i];
+  L.x2 = x;
+  mark(prof_.attention);
+  L.rstd2.resize(N);
+  L.h2.resize(N * d);
+  rmsnorm_forward(L.h2.data(), L.rstd2.data(), x.data(), L.ffn_norm->data.data(), cfg_.norm_eps, N, d);
+  if (L.moe) {
+    L.moe->forward(tmp.data(), L.h2.data(), N, L.moe_params(), training);
+  } else {
+    const int64_t F = cfg_.ffn.dense_hidden;
+    L.fa.resize(N * F);
+    L.fb.resize(N * F);
+    L.fh.resize(N * F);
+    linear_forward(L.fa.data(), L.h2.data(), L.w1->data.data(), nullptr, N, d, F);
+    linear_forward(L.fb.data(), L.h2.data(), L.w3->data.data(), nullptr, N, d, F);
+    swiglu_forward(L.fh.data(), L.fa.data(), L.fb.data(), N * F);
+    linear_forward(tmp.data(), L.fh.data(), L.w2->data.data(), nullptr, N, F, d);
+  }
+  for (int64_t i = 0; i < N * d; ++i) x[i] += tmp[i];
+  mark(prof_.ffn);
+}
+
 void Transformer::forward(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T, bool training) {
   check_inputs(ids, er, B, T);
   const int64_t d = cfg_.d_model, N = B * T, H = cfg_.n_heads, hd = cfg_.head_dim();
   B_ = B;
   T_ = T;
   ids_.assign(ids.begin(), ids.end());
-  std::vector<float> x(N * d), tmp(N * d);
+  std::vector<float> x(N * d);
   double t = now_seconds();
   // Adds the time since the last mark to `slot` (the forward's parts in order).
   auto mark = [&t](double& slot) {
@@ -170,50 +221,19 @@ void Transformer::forward(std::span<const int32_t> ids, const EngramRows& er, in
   mark(prof_.embed);
   for (auto& Lp : layers_) {
     LayerState& L = *Lp;
-    L.x0 = x;
-    if (L.engram) {
+    auto engram = [&](float* out, const float* x0) {
       const float* g = er.fetch ? er.fetch(L.engram_index) : nullptr;
-      L.engram->forward(tmp.data(), L.x0.data(), er.rows[L.engram_index].data(), B, T, g);  // x0 outlives backward
-      for (int64_t i = 0; i < N * d; ++i) x[i] += tmp[i];
-    }
-    L.x1 = x;
-    mark(prof_.engram);
-    L.rstd1.resize(N);
-    L.h1.resize(N * d);
-    rmsnorm_forward(L.h1.data(), L.rstd1.data(), x.data(), L.attn_norm->data.data(), cfg_.norm_eps, N, d);
-    L.q.resize(N * d);
-    L.k.resize(N * d);
-    L.v.resize(N * d);
-    linear_forward(L.q.data(), L.h1.data(), L.wq->data.data(), nullptr, N, d, d);
-    linear_forward(L.k.data(), L.h1.data(), L.wk->data.data(), nullptr, N, d, d);
-    linear_forward(L.v.data(), L.h1.data(), L.wv->data.data(), nullptr, N, d, d);
-    rope_forward(L.q.data(), L.q.data(), cfg_.rope_theta, 0, B, T, H, hd);
-    rope_forward(L.k.data(), L.k.data(), cfg_.rope_theta, 0, B, T, H, hd);
-    L.probs.resize(B * H * T * T);
-    L.att.resize(N * d);
-    attention_forward(L.att.data(), L.probs.data(), L.q.data(), L.k.data(), L.v.data(), B, T, H, hd);
-    linear_forward(tmp.data(), L.att.data(), L.wo->data.data(), nullptr, N, d, d);
-    for (int64_t i = 0; i < N * d; ++i) x[i] += tmp[i];
-    L.x2 = x;
-    mark(prof_.attention);
-    L.rstd2.resize(N);
-    L.h2.resize(N * d);
-    rmsnorm_forward(L.h2.data(), L.rstd2.data(), x.data(), L.ffn_norm->data.data(), cfg_.norm_eps, N, d);
-    if (L.moe) {
-      L.moe->forward(tmp.data(), L.h2.data(), N, L.moe_params(), training);
-    } else {
-      const int64_t F = cfg_.ffn.dense_hidden;
-      L.fa.resize(N * F);
-      L.fb.resize(N * F);
-      L.fh.resize(N * F);
-      linear_forward(L.fa.data(), L.h2.data(), L.w1->data.data(), nullptr, N, d, F);
-      linear_forward(L.fb.data(), L.h2.data(), L.w3->data.data(), nullptr, N, d, F);
-      swiglu_forward(L.fh.data(), L.fa.data(), L.fb.data(), N * F);
-      linear_forward(tmp.data(), L.fh.data(), L.w2->data.data(), nullptr, N, F, d);
-    }
-    for (int64_t i = 0; i < N * d; ++i) x[i] += tmp[i];
-    mark(prof_.ffn);
+      L.engram->forward(out, x0, er.rows[L.engram_index].data(), B, T, g);  // x0 outlives backward
+    };
+    auto attend = [&](float* att, float* q, float* k, const float* v) {
+      rope_forward(q, q, cfg_.rope_theta, 0, B, T, H, hd);
+      rope_forward(k, k, cfg_.rope_theta, 0, B, T, H, hd);
+      L.probs.resize(B * H * T * T);
+      attention_forward(att, L.probs.data(), q, k, v, B, T, H, hd);
+    };
+    block(L, x, N, training, engram, attend);
   }
+  t = now_seconds();
   x_final_ = std::move(x);
   rstd_final_.resize(N);
   h_final_.resize(N * d);
@@ -345,63 +365,47 @@ std::vector<float> Transformer::decode(KVCache& c, std::span<const int32_t> ids,
     if (ids[b] < 0 || ids[b] >= V) throw Error("decode: token id " + std::to_string(ids[b]) + " outside the vocabulary");
     if (c.len[b] >= c.max_T) throw Error("decode: sequence " + std::to_string(b) + " is full (" + std::to_string(c.max_T) + " positions)");
   }
-  std::vector<float> x(B * d), h(B * d), q(B * d), kk(B * d), vv(B * d), att(B * d), tmp(B * d), rstd(B);
+  std::vector<float> x(B * d), h(B * d), rstd(B);
   std::vector<int32_t> ids32(ids.begin(), ids.end());
   embedding_forward(x.data(), ids32.data(), tok_emb_->data.data(), B, d);
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   std::vector<float> sc(c.max_T);
   for (size_t l = 0, ri = 0; l < layers_.size(); ++l) {
     LayerState& L = *layers_[l];
-    if (L.engram) {
+    auto engram = [&](float* out, const float* x0) {
       const float* g = er.fetch ? er.fetch(L.engram_index) : nullptr;
-      L.engram->decode(tmp.data(), x.data(), er.rows.at(L.engram_index).data(), B, c.rings[ri].data(), c.len.data(),
-                       g);
-      for (int64_t i = 0; i < B * d; ++i) x[i] += tmp[i];
+      L.engram->decode(out, x0, er.rows.at(L.engram_index).data(), B, c.rings[ri].data(), c.len.data(), g);
       ++ri;
-    }
-    rmsnorm_forward(h.data(), rstd.data(), x.data(), L.attn_norm->data.data(), cfg_.norm_eps, B, d);
-    linear_forward(q.data(), h.data(), L.wq->data.data(), nullptr, B, d, d);
-    linear_forward(kk.data(), h.data(), L.wk->data.data(), nullptr, B, d, d);
-    linear_forward(vv.data(), h.data(), L.wv->data.data(), nullptr, B, d, d);
-    for (int64_t b = 0; b < B; ++b) {
-      const int64_t t = c.len[b];
-      rope_forward(q.data() + b * d, q.data() + b * d, cfg_.rope_theta, t, 1, 1, H, hd);
-      rope_forward(kk.data() + b * d, kk.data() + b * d, cfg_.rope_theta, t, 1, 1, H, hd);
-      float* K = c.k[l].data() + b * c.max_T * d;
-      float* Vc = c.v[l].data() + b * c.max_T * d;
-      std::copy(kk.begin() + b * d, kk.begin() + (b + 1) * d, K + t * d);
-      std::copy(vv.begin() + b * d, vv.begin() + (b + 1) * d, Vc + t * d);
-      for (int64_t hh = 0; hh < H; ++hh) {
-        const float* qh = q.data() + b * d + hh * hd;
-        float mx = -INFINITY;
-        for (int64_t j = 0; j <= t; ++j) {
-          float s = 0.0f;
-          for (int64_t e = 0; e < hd; ++e) s += qh[e] * K[j * d + hh * hd + e];
-          sc[j] = s * scale;
-          mx = std::max(mx, sc[j]);
+    };
+    // Each sequence's new position attends to its cached keys and values (and itself).
+    auto attend = [&](float* att, float* q, float* kk, const float* vv) {
+      for (int64_t b = 0; b < B; ++b) {
+        const int64_t t = c.len[b];
+        rope_forward(q + b * d, q + b * d, cfg_.rope_theta, t, 1, 1, H, hd);
+        rope_forward(kk + b * d, kk + b * d, cfg_.rope_theta, t, 1, 1, H, hd);
+        float* K = c.k[l].data() + b * c.max_T * d;
+        float* Vc = c.v[l].data() + b * c.max_T * d;
+        std::copy(kk + b * d, kk + (b + 1) * d, K + t * d);
+        std::copy(vv + b * d, vv + (b + 1) * d, Vc + t * d);
+        for (int64_t hh = 0; hh < H; ++hh) {
+          const float* qh = q + b * d + hh * hd;
+          float mx = -INFINITY;
+          for (int64_t j = 0; j <= t; ++j) {
+            float s = 0.0f;
+            for (int64_t e = 0; e < hd; ++e) s += qh[e] * K[j * d + hh * hd + e];
+            sc[j] = s * scale;
+            mx = std::max(mx, sc[j]);
+          }
+          float sum = 0.0f;
+          for (int64_t j = 0; j <= t; ++j) sum += (sc[j] = std::exp(sc[j] - mx));
+          float* o = att + b * d + hh * hd;
+          std::fill(o, o + hd, 0.0f);
+          for (int64_t j = 0; j <= t; ++j)
+            for (int64_t e = 0; e < hd; ++e) o[e] += sc[j] / sum * Vc[j * d + hh * hd + e];
         }
-        float sum = 0.0f;
-        for (int64_t j = 0; j <= t; ++j) sum += (sc[j] = std::exp(sc[j] - mx));
-        float* o = att.data() + b * d + hh * hd;
-        std::fill(o, o + hd, 0.0f);
-        for (int64_t j = 0; j <= t; ++j)
-          for (int64_t e = 0; e < hd; ++e) o[e] += sc[j] / sum * Vc[j * d + hh * hd + e];
       }
-    }
-    linear_forward(tmp.data(), att.data(), L.wo->data.data(), nullptr, B, d, d);
-    for (int64_t i = 0; i < B * d; ++i) x[i] += tmp[i];
-    rmsnorm_forward(h.data(), rstd.data(), x.data(), L.ffn_norm->data.data(), cfg_.norm_eps, B, d);
-    if (L.moe) {
-      L.moe->forward(tmp.data(), h.data(), B, L.moe_params(), false);
-    } else {
-      const int64_t F = cfg_.ffn.dense_hidden;
-      std::vector<float> fa(B * F), fb(B * F), fh(B * F);
-      linear_forward(fa.data(), h.data(), L.w1->data.data(), nullptr, B, d, F);
-      linear_forward(fb.data(), h.data(), L.w3->data.data(), nullptr, B, d, F);
-      swiglu_forward(fh.data(), fa.data(), fb.data(), B * F);
-      linear_forward(tmp.data(), fh.data(), L.w2->data.data(), nullptr, B, F, d);
-    }
-    for (int64_t i = 0; i < B * d; ++i) x[i] += tmp[i];
+    };
+    block(L, x, B, false, engram, attend);
   }
   for (auto& n : c.len) ++n;
   rmsnorm_forward(h.data(), rstd.data(), x.data(), norm_f_->data.data(), cfg_.norm_eps, B, d);

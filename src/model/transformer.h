@@ -102,6 +102,16 @@ class Transformer {
  private:
   struct LayerState;
   void forward(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T, bool training);
+  // One transformer block on x [N, d], in place, shared by the full forward and decoding:
+  // x += Engram(x) (Engram layers only); x += Wo attend(q, k, v) with q, k, v the
+  // projections of norm(x); x += FFN(norm(x)). The two parts that differ between whole
+  // sequences and one new position per sequence (KV cache, conv ring) are `engram(out, x)`
+  // and `attend(att, q, k, v)` (which applies RoPE at its positions). Keeps the activations
+  // the backward reads.
+  using EngramStep = std::function<void(float* out, const float* x)>;
+  using AttendStep = std::function<void(float* att, float* q, float* k, const float* v)>;
+  void block(LayerState& L, std::vector<float>& x, int64_t N, bool training, const EngramStep& engram,
+             const AttendStep& attend);
   void check_inputs(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T) const;
   Param& add(const std::string& name, std::vector<int64_t> shape, ParamKind kind, bool allocate = true);
 
