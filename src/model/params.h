@@ -28,17 +28,15 @@ struct SparseRows {
 };
 
 // Where a kTable's rows live when they are not in Param::data: a memory-tier store the
-// model reads the hit rows from and the optimiser updates in place (train/store_table.h).
-// Row ids are the table's global rows (head offset + hash value), each < shape[0].
+// model reads the hit rows from (the optimiser's side of it, values and moments updated in
+// place, is train::TrainableTable in train/optimizer.h). Row ids are the table's global
+// rows (head offset + hash value), each < shape[0].
 class TableBackend {
  public:
   virtual ~TableBackend() = default;
   virtual std::string describe() const = 0;
   // Values of `rows` (duplicates allowed) into out [rows.size(), width].
   virtual void read(std::span<const int64_t> rows, float* out) = 0;
-  // Value and Adam moments of distinct `rows`, each [rows.size(), width].
-  virtual void read_state(std::span<const int64_t> rows, float* w, float* m, float* v) = 0;
-  virtual void write_state(std::span<const int64_t> rows, const float* w, const float* m, const float* v) = 0;
 };
 
 struct Param;
@@ -59,8 +57,8 @@ struct Param {
   std::vector<float> data;
   std::vector<float> grad;  // dense grad (empty for kTable)
   SparseRows sparse;        // kTable only
-  // kTable only: when set, the values (and the optimiser's moments) live there and `data`
-  // is empty.
+  // kTable only: when set, the values live there (and, for a trainable backend, the
+  // optimiser's moments) and `data` is empty.
   std::shared_ptr<TableBackend> backend;
   int64_t numel() const {
     int64_t n = 1;

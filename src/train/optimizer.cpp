@@ -110,10 +110,14 @@ double Optimizer::step(int64_t step) {
         rows_w_.resize(n * W);
         rows_m_.resize(n * W);
         rows_v_.resize(n * W);
-        p.backend->read_state(rows, rows_w_.data(), rows_m_.data(), rows_v_.data());
+        auto* t = dynamic_cast<TrainableTable*>(p.backend.get());
+        if (!t)
+          throw Error("table '" + p.name + "' lives in " + p.backend->describe() +
+                      ", which the optimiser cannot update (not a train::TrainableTable)");
+        t->read_state(rows, rows_w_.data(), rows_m_.data(), rows_v_.data());
         for (size_t r = 0; r < n; ++r)
           adam_row(rows_w_.data() + r * W, rows_m_.data() + r * W, rows_v_.data() + r * W, p.sparse.grad.data() + r * W);
-        p.backend->write_state(rows, rows_w_.data(), rows_m_.data(), rows_v_.data());
+        t->write_state(rows, rows_w_.data(), rows_m_.data(), rows_v_.data());
       } else {
         for (size_t r = 0; r < rows.size(); ++r) {
           const int64_t base = rows[r] * W;

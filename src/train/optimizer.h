@@ -29,6 +29,15 @@
 
 namespace engram::train {
 
+// A table backend the optimiser updates in place (train/store_table.h): the value and Adam
+// moments of distinct rows, each [rows.size(), width]. The optimiser state belongs to
+// training, so it is not part of model::TableBackend.
+class TrainableTable : public model::TableBackend {
+ public:
+  virtual void read_state(std::span<const int64_t> rows, float* w, float* m, float* v) = 0;
+  virtual void write_state(std::span<const int64_t> rows, const float* w, const float* m, const float* v) = 0;
+};
+
 class Optimizer {
  public:
   Optimizer(OptimConfig cfg, std::deque<model::Param>& params);

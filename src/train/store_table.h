@@ -25,10 +25,11 @@
 #include "model/checkpoint_reader.h"
 #include "model/params.h"
 #include "model/transformer.h"
+#include "train/optimizer.h"
 
 namespace engram::train {
 
-class StoreTable : public model::TableBackend {
+class StoreTable : public TrainableTable {
  public:
   static constexpr std::array<const char*, 3> kParts = model::kCheckpointParts;
 

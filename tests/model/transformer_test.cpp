@@ -88,8 +88,6 @@ class VectorBackend : public TableBackend {
   void read(std::span<const int64_t> rows, float* out) override {
     for (size_t i = 0; i < rows.size(); ++i) std::copy_n(data.begin() + rows[i] * w_, w_, out + i * w_);
   }
-  void read_state(std::span<const int64_t>, float*, float*, float*) override { FAIL() << "not used"; }
-  void write_state(std::span<const int64_t>, const float*, const float*, const float*) override { FAIL() << "not used"; }
   int64_t w_;
   std::vector<float> data;
 };

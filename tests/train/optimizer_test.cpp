@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
+
+#include "core/error.h"
 
 namespace engram::train {
 
@@ -83,6 +87,33 @@ TEST(Optimizer, LazyAdamTouchesOnlyHitRows) {
   // Moments of rows not hit stay zero (lazy semantics).
   EXPECT_EQ(opt.m()[0][0], 0.0f);
   EXPECT_NE(opt.m()[0][2], 0.0f);
+}
+
+// A table whose backend only reads rows (a serving store) cannot be trained: the step
+// throws naming the table instead of skipping its update.
+TEST(Optimizer, ReadOnlyTableBackendIsRefused) {
+  struct ReadOnly : model::TableBackend {
+    std::string describe() const override { return "a read-only test store"; }
+    void read(std::span<const int64_t> rows, float* out) override { std::fill_n(out, rows.size() * 2, 0.0f); }
+  };
+  std::deque<Param> ps(1);
+  Param& t = ps[0];
+  t.name = "table";
+  t.shape = {5, 2};
+  t.kind = ParamKind::kTable;
+  t.backend = std::make_shared<ReadOnly>();
+  t.sparse.rows = {1};
+  t.sparse.grad = {1, -1};
+  OptimConfig c;
+  c.grad_clip = 0;
+  Optimizer opt(c, ps);
+  try {
+    opt.step(0);
+    FAIL() << "a read-only backend was stepped";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("table 'table' lives in a read-only test store"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Optimizer, ClipsTheGlobalNorm) {
