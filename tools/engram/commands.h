@@ -17,11 +17,6 @@ void add_model_check_command(CLI::App& app);  // cmd_model_check.cpp
 void add_generate_commands(CLI::App& app);  // cmd_generate.cpp: generate, gates
 void add_plot_command(CLI::App& app);       // cmd_plot.cpp
 
-// `engram bench <what>`: one registration per benchmark family.
-void add_bench_hash(CLI::App& bench);       // cmd_bench_hash.cpp
-void add_bench_tokenize(CLI::App& bench);   // cmd_bench_tokenize.cpp
-void add_bench_layer(CLI::App& bench);      // cmd_bench_layer.cpp
-void add_bench_memory(CLI::App& bench);     // cmd_bench_memory.cpp
-void add_bench_generate(CLI::App& bench);   // cmd_bench_generate.cpp
+// `engram bench <what>`: bench/commands/bench_commands.h.
 
 }  // namespace engram::cli

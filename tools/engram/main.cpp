@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <exception>
 
+#include "bench_commands.h"
 #include "commands.h"
 #include "core/error.h"
 

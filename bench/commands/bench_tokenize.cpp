@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "commands.h"
+#include "bench_commands.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "core/json_util.h"

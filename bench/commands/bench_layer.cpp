@@ -15,7 +15,7 @@
 #include <memory>
 #include <vector>
 
-#include "commands.h"
+#include "bench_commands.h"
 #include "core/error.h"
 #include "core/json_util.h"
 #include "core/progress.h"

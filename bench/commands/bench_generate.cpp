@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "commands.h"
+#include "bench_commands.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "core/json_util.h"

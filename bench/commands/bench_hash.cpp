@@ -9,7 +9,7 @@
 #include <memory>
 #include <random>
 
-#include "commands.h"
+#include "bench_commands.h"
 #include "core/error.h"
 #include "core/json_util.h"
 #include "core/paths.h"

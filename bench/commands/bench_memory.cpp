@@ -22,7 +22,7 @@
 #include <sstream>
 #include <thread>
 
-#include "commands.h"
+#include "bench_commands.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "core/json_util.h"
