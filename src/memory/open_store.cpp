@@ -58,7 +58,7 @@ std::shared_ptr<RowStore> open_store(std::shared_ptr<TableFile> table, const Sto
 }
 
 Table Table::open(const std::string& path, const StoreOptions& opt) {
-  validate(opt);
+  validate(opt);  // before the file: a bad option is reported as such, not as a file error
   TableOpenOptions oo;
   oo.writable = opt.writable;
   return Table(open_store(TableFile::open(path, oo), opt));

@@ -3,6 +3,8 @@
 // JSON output: {"multipliers": {layer: [...]}, "table_sizes": {layer: [[n=2 primes], ...]},
 // "hash_ids": {layer: [B][T][columns]}, "compressed_ids": [B][T], "input_ids": [B][T],
 // "half_bound": ..., ...}, layers keyed by their id as a string.
+// Below the public API: prints the multipliers and the hash kernel's raw ids, which
+// engram::Addressing hides (hashing/ngram_hash.h is the stage on its own).
 #include <algorithm>
 #include <cstdio>
 #include <memory>

@@ -9,6 +9,8 @@
 //   --out OUT.safetensors    output F32 [B, T, hc_mult, hidden] (the layer's Y) and gates F32
 //                            [B, T, hc_mult]
 // --json prints {"batch", "seq", "hc_mult", "hidden", "impl", "threads", "forward_ms", "out"}.
+// Below the public API: runs the reference or the fast layer by flag and reads the demo's
+// weight files (layer/layer_io.h); engram::Layer offers the fast forward only.
 #include <cstdio>
 #include <memory>
 #include <optional>

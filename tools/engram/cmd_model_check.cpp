@@ -1,6 +1,8 @@
 // `engram model-check`: one forward/backward of a model on random ids, written with its
 // weights, inputs, logits, loss and every gradient to a safetensors file, so an independent
 // PyTorch build of the same model (tools/peers/torch_lm_check.py) can compare them.
+// Below the public API: a parity check needs the model's parameters and gradients by name
+// (model/transformer.h), which the public train/generate entry points do not expose.
 #include <cstdio>
 #include <random>
 

@@ -1,6 +1,7 @@
 // `engram pipeline`: the whole deterministic addressing path on one text — tokens,
 // compressed ids, and the row ids of every Engram layer — plus compression statistics.
 // This is the main job's first stage: everything before the first Engram layer's gather.
+// Below the public API: reports per-stage timings and statistics of the hasher itself.
 #include <cstdio>
 #include <string>
 #include <vector>

@@ -1,5 +1,7 @@
 // `engram table create | inspect | verify`: build, describe and check Engram table files
 // (docs/FORMAT.md).
+// Below the public API: inspects and verifies the table file format block by block
+// (memory/table_file.h), which engram::Table opens only as a whole.
 #include <cstdio>
 #include <memory>
 

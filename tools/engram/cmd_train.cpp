@@ -1,6 +1,8 @@
 // `engram train`, `engram eval`, `engram params`: training a language model with Engram
 // layers on a corpus, evaluating a checkpoint, and counting parameters for iso-parameter
 // comparisons.
+// Below the public API: `params` counts parameters (model/param_count.h) and `train`
+// reads a checkpoint's config to resume (train/checkpoint.h); train() itself is public.
 #include <omp.h>
 
 #include <cstdio>

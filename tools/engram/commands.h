@@ -1,5 +1,7 @@
 // Each subcommand family registers itself on the CLI11 app; main() only wires them.
 // A command's callback throws engram::Error on bad input; main prints it and exits 1.
+// Commands build on the public API (include/engram) and the CLI's own plumbing in core/ (JSON
+// output, paths, progress bars); a command that reaches further says why at its top.
 #pragma once
 
 #include <CLI/CLI.hpp>
