@@ -26,6 +26,9 @@ done
 bash scripts/setup.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C build engram_cli
+if ninja -C build -t targets all | grep -q '^engram_python:'; then
+  ninja -C build engram_python >/dev/null && bash scripts/install_python.sh build
+fi
 
 E=./build/engram
 CACHE="${ENGRAM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/engram}"

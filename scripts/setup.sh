@@ -14,6 +14,7 @@ APT_PACKAGES=(
   libopenblas-dev liburing-dev                          # GEMM, io_uring
   bible-kjv linux-doc-6.1                               # corpora: KJV text, kernel docs
   python3 python3-numpy python3-torch                   # peers: numpy hashing, PyTorch training parity (a test)
+  python3-dev pybind11-dev python3-pytest               # the Python module (python/) and its pytest suite
 )
 
 # npm fetches the tokenizer; a machine with its own Node.js (e.g. NodeSource, which bundles
