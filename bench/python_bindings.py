@@ -6,8 +6,9 @@
 2. Gather: Table.gather into a preallocated numpy array (batches of 4096 ids, uniform ids,
    RAM store, f32 D=64, 4 M rows) vs `engram bench memory --only ram` on the very same
    table file (it writes <cache>/bench-memory/ram_f32_4000000.engt and keeps it).
-3. Per-call overhead: one decode step's hash ([1, 1] ids) and gather (32 sequences x 16
-   columns = 512 ids) from Python, against the C++ time of the same work.
+3. Per-call overhead of a decode step from Python: one token through HashStream.append, and
+   a gather of 32 sequences x 16 columns = 512 fresh ids, against the C++ per-token decode
+   hash and the C++ gather rate applied to 512 rows.
 
 Each side runs --rounds times, alternating; medians are reported, and the ratios are paired
 per round. Needs PYTHONPATH=<build>/python (or the installed module) and ENGRAM_BIN or
@@ -43,7 +44,7 @@ def timed(fn, warmup, reps):
 
 def run_json(cmd):
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return json.loads(out[out.index("{"):])  # one JSON object (pretty-printed or on one line)
 
 
 def cache_dir():
@@ -54,6 +55,7 @@ def cache_dir():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=1, help="sequences per hash call")
     ap.add_argument("--seq", type=int, default=4096)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
@@ -63,22 +65,25 @@ def main():
     tok = os.path.join(cache_dir(), "tokenizers", "deepseek_v3", "tokenizer.json")
     h = engram.NgramHasher(tokenizer=tok, preset="demo")
     n_vocab = len(engram.Tokenizer(tok))
-    ids = np.random.default_rng(12345).integers(0, n_vocab, size=(1, a.seq), dtype=np.int64)
+    ids = np.random.default_rng(12345).integers(0, n_vocab, size=(a.batch, a.seq), dtype=np.int64)
 
     r = {"hash": [], "gather": [], "decode": []}
     table_path = os.path.join(cache_dir(), "bench-memory", "ram_f32_4000000.engt")
     for rnd in range(a.rounds):
         print(f"round {rnd + 1}/{a.rounds}", file=sys.stderr, flush=True)
         # 1. hashing
-        cpp = run_json([exe, "bench", "hash", "--batch", "1", "--seq", str(a.seq), "--json",
+        cpp = run_json([exe, "bench", "hash", "--batch", str(a.batch), "--seq", str(a.seq), "--json",
                         "--decode-tokens", "20000"])
         py_s = timed(lambda: h.hash(ids), 3, 21)
+        hbuf = np.empty((len(h.layer_ids), a.batch, a.seq, h.config.columns), dtype=np.int64)
+        py_out_s = timed(lambda: h.hash(ids, out=hbuf), 3, 21)
         npy = run_json([sys.executable, os.path.join(REPO, "tools", "peers", "numpy_hash_bench.py"),
-                        "--seq", str(a.seq)])
-        r["hash"].append({"cpp_tokens_per_s": cpp["tokens_per_s"], "py_tokens_per_s": a.seq / py_s,
+                        "--batch", str(a.batch), "--seq", str(a.seq)])
+        r["hash"].append({"cpp_tokens_per_s": cpp["tokens_per_s"], "py_tokens_per_s": ids.size / py_s,
+                          "py_out_tokens_per_s": ids.size / py_out_s,
                           "numpy_tokens_per_s": npy["tokens_per_s"]})
         # 2. gather (the C++ bench writes the table on its first run)
-        cmem = run_json([exe, "bench", "memory", "--only", "ram", "--json", "--reps", "3"])
+        cmem = run_json([exe, "bench", "memory", "--only", "ram", "--json", "--reps", "5"])
         t = engram.Table.open(table_path, store="ram")
         gids = np.random.default_rng(7).integers(0, t.rows, size=2_000_000, dtype=np.int64)
         batch = 4096
@@ -92,11 +97,12 @@ def main():
         r["gather"].append({"cpp_rows_per_s": cmem["ram_gather_rows_per_s"],
                             "py_rows_per_s": len(chunks) * batch / g_s})
         # 3. per-call overhead of one decode step (hash of one token, gather of 512 ids)
-        step_ids = gids[:512].copy()
+        steps = [gids[i:i + 512].copy() for i in range(0, 512 * 2101, 512)]  # new ids every step
         step_out = np.empty((512, t.dim), dtype=np.float32)
+        it = iter(steps)
         st = h.stream()
         hash1 = timed(lambda: st.append(123), 100, 2001)
-        gat = timed(lambda: t.gather(step_ids, out=step_out), 100, 2001)
+        gat = timed(lambda: t.gather(next(it), out=step_out), 100, 2001)
         r["decode"].append({"py_hash_one_token_us": hash1 * 1e6, "py_gather_512_us": gat * 1e6,
                             "cpp_gather_512_us": 512 / cmem["ram_gather_rows_per_s"] * 1e6,
                             "cpp_decode_hash_ns_per_token": cpp["decode_ns_per_token"]})
@@ -109,7 +115,9 @@ def main():
         "hash_py_tokens_per_s": median([x["py_tokens_per_s"] for x in hs]),
         "hash_cpp_tokens_per_s": median([x["cpp_tokens_per_s"] for x in hs]),
         "hash_numpy_tokens_per_s": median([x["numpy_tokens_per_s"] for x in hs]),
+        "hash_py_out_tokens_per_s": median([x["py_out_tokens_per_s"] for x in hs]),
         "hash_py_over_cpp": median([x["py_tokens_per_s"] / x["cpp_tokens_per_s"] for x in hs]),
+        "hash_py_out_over_cpp": median([x["py_out_tokens_per_s"] / x["cpp_tokens_per_s"] for x in hs]),
         "hash_py_over_numpy": median([x["py_tokens_per_s"] / x["numpy_tokens_per_s"] for x in hs]),
         "gather_py_rows_per_s": median([x["py_rows_per_s"] for x in gs]),
         "gather_cpp_rows_per_s": median([x["cpp_rows_per_s"] for x in gs]),
@@ -118,14 +126,15 @@ def main():
         "decode_cpp_hash_one_token_us": median([x["cpp_decode_hash_ns_per_token"] / 1e3 for x in ds]),
         "decode_py_gather_512_us": median([x["py_gather_512_us"] for x in ds]),
         "decode_cpp_gather_512_us": median([x["cpp_gather_512_us"] for x in ds]),
-        "rounds": a.rounds, "seq": a.seq, "per_round": r,
+        "rounds": a.rounds, "batch": a.batch, "seq": a.seq, "per_round": r,
     }
     if a.json:
         print(json.dumps(summary))
     else:
-        print(f"hashing  (1 x {a.seq}): python {summary['hash_py_tokens_per_s'] / 1e6:.2f} M tok/s, C++ "
+        print(f"hashing  ({a.batch} x {a.seq}): python {summary['hash_py_tokens_per_s'] / 1e6:.2f} M tok/s, C++ "
               f"{summary['hash_cpp_tokens_per_s'] / 1e6:.2f}, numpy demo {summary['hash_numpy_tokens_per_s'] / 1e6:.3f}"
-              f"  -> {summary['hash_py_over_cpp']:.3f}x C++, {summary['hash_py_over_numpy']:.1f}x numpy")
+              f"  -> {summary['hash_py_over_cpp']:.3f}x C++, {summary['hash_py_over_numpy']:.1f}x numpy; into a reused "
+              f"buffer (out=) {summary['hash_py_out_tokens_per_s'] / 1e6:.2f} M tok/s = {summary['hash_py_out_over_cpp']:.3f}x C++")
         print(f"gather   (RAM f32 D=64, 4096/call): python {summary['gather_py_rows_per_s'] / 1e6:.2f} M rows/s, "
               f"C++ {summary['gather_cpp_rows_per_s'] / 1e6:.2f}  -> {summary['gather_py_over_cpp']:.3f}x")
         print(f"decode step: hash of 1 token {summary['decode_py_hash_one_token_us']:.2f} us from Python "

@@ -51,6 +51,10 @@ class Addressing {
   // each value in [0, table_sizes(l)[c]). `threads` > 1 splits positions over OpenMP.
   std::vector<std::vector<int64_t>> rows(std::span<const int64_t> tok_ids, int64_t B, int64_t T,
                                          int threads = 1) const;
+  // rows() into one caller buffer, out [n_layers, B, T, columns] (layer-major): no output
+  // allocation, for callers that reuse their buffer (bindings, streaming pipelines).
+  void rows_into(std::span<const int64_t> tok_ids, int64_t B, int64_t T, std::span<int64_t> out,
+                 int threads = 1) const;
   // Head-local rows [n, columns] of layer `layer_index` -> global rows (offset + row),
   // checked: a value outside its column's table throws naming the position and column.
   std::vector<int64_t> global_rows(int layer_index, std::span<const int64_t> local) const;

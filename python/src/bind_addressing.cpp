@@ -205,24 +205,38 @@ void bind_addressing(pb::module_& m) {
            pb::arg("layer_id"))
       .def(
           "hash",
-          [](const Hasher& h, const pb::object& ids, int threads) {
+          [](const Hasher& h, const pb::object& ids, int threads, const pb::object& out) {
             IdArray a = id_array(ids, "input_ids");
             if (a.shape.size() != 2)
               throw pb::value_error("input_ids: expected shape [B, T], got " + shape_str(a.shape));
-            const int64_t B = a.shape[0], T = a.shape[1];
-            std::vector<std::vector<int64_t>> rows;
+            const pb::ssize_t B = a.shape[0], T = a.shape[1], L = h.addr->n_layers(), C = h.addr->columns();
+            const std::vector<pb::ssize_t> shape{L, B, T, C};
+            pb::array_t<int64_t> all;
+            if (out.is_none()) {
+              all = pb::array_t<int64_t>(shape);
+            } else {
+              // A caller's buffer, reused across calls: no allocation, no page faults.
+              if (!pb::isinstance<pb::array>(out) || !out.cast<pb::array>().dtype().is(pb::dtype::of<int64_t>()))
+                throw pb::type_error("out: expected an int64 numpy array [n_layers, B, T, columns]");
+              all = out.cast<pb::array_t<int64_t>>();
+              std::vector<pb::ssize_t> got(all.shape(), all.shape() + all.ndim());
+              if (got != shape) throw pb::value_error("out: expected shape " + shape_str(shape) + ", got " + shape_str(got));
+              if (!(all.flags() & pb::array::c_style)) throw pb::value_error("out: the array is not C-contiguous");
+              if (!all.writeable()) throw pb::value_error("out: the array is read-only");
+            }
+            int64_t* p = all.mutable_data();
             {
               pb::gil_scoped_release nogil;
-              rows = h.addr->rows(a.values(), B, T, threads);
+              h.addr->rows_into(a.values(), B, T, std::span<int64_t>(p, static_cast<size_t>(L * B * T * C)), threads);
             }
-            pb::dict out;
-            const pb::ssize_t cols = h.addr->columns();
-            for (int l = 0; l < h.addr->n_layers(); ++l)
-              out[pb::int_(h.addr->layer_id(l))] = to_numpy(std::move(rows[l]), {B, T, cols});
-            return out;
+            pb::dict res;
+            for (pb::ssize_t l = 0; l < L; ++l)
+              res[pb::int_(h.addr->layer_id(static_cast<int>(l)))] = all[pb::int_(l)];  // views of one buffer
+            return res;
           },
-          pb::arg("input_ids"), pb::arg("threads") = 1,
-          "input_ids [B, T] (raw tokenizer ids) -> {layer_id: int64 [B, T, (N-1)*heads]} head-local rows.")
+          pb::arg("input_ids"), pb::arg("threads") = 1, pb::arg("out") = pb::none(),
+          "input_ids [B, T] (raw tokenizer ids) -> {layer_id: int64 [B, T, (N-1)*heads]} head-local rows; "
+          "the arrays are views of one [n_layers, B, T, columns] buffer, `out` when given.")
       .def("stream", [](const Hasher& h) { return std::make_unique<HashStream>(*h.addr); }, pb::keep_alive<0, 1>(),
            "Incremental hashing for decoding: one token at a time, the same rows as hash().")
       .def(

@@ -56,17 +56,26 @@ std::span<const int64_t> Addressing::table_sizes(int layer_index) const { return
 std::span<const int64_t> Addressing::offsets(int layer_index) const { return impl_->offsets.at(layer_index); }
 int64_t Addressing::total_rows(int layer_index) const { return impl_->total.at(layer_index); }
 
-std::vector<std::vector<int64_t>> Addressing::rows(std::span<const int64_t> tok_ids, int64_t B, int64_t T,
-                                                   int threads) const {
+void Addressing::rows_into(std::span<const int64_t> tok_ids, int64_t B, int64_t T, std::span<int64_t> out,
+                           int threads) const {
   if (B < 0 || T < 0 || static_cast<uint64_t>(B) * static_cast<uint64_t>(T) != tok_ids.size())
     throw Error("addressing: " + std::to_string(tok_ids.size()) + " token ids do not form a [B=" + std::to_string(B) +
                 ", T=" + std::to_string(T) + "] batch");
+  const size_t want = tok_ids.size() * static_cast<size_t>(columns()) * static_cast<size_t>(n_layers());
+  if (out.size() != want)
+    throw Error("addressing: the output holds " + std::to_string(out.size()) + " values, expected n_layers * B * T * " +
+                "columns = " + std::to_string(want));
   std::vector<int64_t> cids(tok_ids.size());
   impl_->comp.map(tok_ids, cids);  // throws naming the first id outside the vocabulary
+  impl_->hasher.hash_all(cids, B, T, out, threads);
+}
+
+std::vector<std::vector<int64_t>> Addressing::rows(std::span<const int64_t> tok_ids, int64_t B, int64_t T,
+                                                   int threads) const {
   const int L = n_layers();
   const size_t per_layer = tok_ids.size() * static_cast<size_t>(columns());
   std::vector<int64_t> all(per_layer * static_cast<size_t>(L));
-  impl_->hasher.hash_all(cids, B, T, all, threads);
+  rows_into(tok_ids, B, T, all, threads);
   std::vector<std::vector<int64_t>> out(L);
   for (int l = 0; l < L; ++l) out[l].assign(all.begin() + l * per_layer, all.begin() + (l + 1) * per_layer);
   return out;

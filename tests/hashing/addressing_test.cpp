@@ -61,6 +61,19 @@ TEST(Addressing, MatchesCompressionThenHash) {
   }
 }
 
+TEST(Addressing, RowsIntoOneBufferEqualsRows) {
+  Fixture f;
+  auto rows = f.addr.rows(f.ids, 2, 37);
+  const size_t per_layer = f.ids.size() * static_cast<size_t>(f.addr.columns());
+  std::vector<int64_t> flat(2 * per_layer, -1);
+  f.addr.rows_into(f.ids, 2, 37, flat, 2);
+  for (int l = 0; l < 2; ++l)
+    EXPECT_EQ(std::vector<int64_t>(flat.begin() + l * per_layer, flat.begin() + (l + 1) * per_layer), rows[l]);
+  std::vector<int64_t> short_out(flat.size() - 1);
+  EXPECT_THROW(f.addr.rows_into(f.ids, 2, 37, short_out), Error);  // never writes past the buffer
+  EXPECT_THROW(f.addr.rows_into(f.ids, 3, 37, flat), Error);
+}
+
 TEST(Addressing, StreamMatchesBatch) {
   Fixture f;
   auto rows = f.addr.rows(f.ids, 2, 37);

@@ -172,3 +172,18 @@ def test_stream_equals_the_batch_hash(hashers, tokenizer):
     np.testing.assert_array_equal(st.append(int(ids[0, 0]))[0], want[list(want)[0]][0, 0])
     with pytest.raises(engram.Error):
         st.append(len(tokenizer))
+
+
+def test_hash_into_a_reused_buffer(hashers):
+    h = hashers["ngram4_seed42"]
+    ids = np.arange(3 * 20, dtype=np.int64).reshape(3, 20) * 31
+    want = h.hash(ids)
+    buf = np.full((len(want), 3, 20, h.config.columns), -1, dtype=np.int64)
+    got = h.hash(ids, out=buf)
+    for li, layer in enumerate(want):
+        np.testing.assert_array_equal(buf[li], want[layer])
+        assert np.shares_memory(got[layer], buf)
+    with pytest.raises(ValueError, match="shape"):
+        h.hash(ids, out=buf[:, :2])
+    with pytest.raises(TypeError, match="int64"):
+        h.hash(ids, out=buf.astype(np.int32))
