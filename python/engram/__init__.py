@@ -11,6 +11,7 @@ on numpy arrays and CPU torch tensors without copies where the layout allows.
     x = t.gather(h.global_rows(1, rows[1]))   # float32 [B, T, columns, head_dim]
 
 Errors raise engram.Error (a RuntimeError) with the engine's message and `.code`.
+engram.torch (imported on its own: it needs torch) has the training modules.
 """
 from ._engram import (  # noqa: F401  (re-exported API)
     Compression,
@@ -22,6 +23,7 @@ from ._engram import (  # noqa: F401  (re-exported API)
     Prefetcher,
     Table,
     Tokenizer,
+    TrainableTable,
     __version__,
     create_table,
     store_kinds,
@@ -29,5 +31,5 @@ from ._engram import (  # noqa: F401  (re-exported API)
 
 __all__ = [
     "Compression", "Error", "HashConfig", "HashStream", "NgramHasher", "PrefetchTicket", "Prefetcher", "Table",
-    "Tokenizer", "create_table", "store_kinds", "__version__",
+    "Tokenizer", "TrainableTable", "create_table", "store_kinds", "__version__",
 ]

@@ -9,6 +9,7 @@
 namespace engram::py {
 void bind_addressing(pybind11::module_& m);
 void bind_tables(pybind11::module_& m);
+void bind_train(pybind11::module_& m);
 }  // namespace engram::py
 
 PYBIND11_MODULE(_engram, m) {
@@ -38,4 +39,5 @@ PYBIND11_MODULE(_engram, m) {
 
   engram::py::bind_addressing(m);
   engram::py::bind_tables(m);
+  engram::py::bind_train(m);
 }

@@ -86,13 +86,8 @@ double Optimizer::step(int64_t step) {
       const float tlr = lr * cfg_.table_lr_mult;
       // One row of lazy Adam; the same arithmetic whether the row lives in `data` or in a
       // backend, so a table in a memory tier trains bit for bit as one in RAM.
-      auto adam_row = [&](float* w, float* mr, float* vr, const float* g) {
-        for (int64_t j = 0; j < W; ++j) {
-          const float gj = g[j] * clip;
-          mr[j] = b1 * mr[j] + (1 - b1) * gj;
-          vr[j] = b2 * vr[j] + (1 - b2) * gj * gj;
-          w[j] -= tlr * (mr[j] / c1) / (std::sqrt(vr[j] / c2) + cfg_.eps);
-        }
+      auto row = [&](float* w, float* mr, float* vr, const float* g) {
+        adam_row(w, mr, vr, g, W, tlr, b1, b2, c1, c2, cfg_.eps, clip);
       };
       const auto& rows = p.sparse.rows;
       if (cfg_.table_adam == TableAdam::kDense) {
@@ -103,7 +98,7 @@ double Optimizer::step(int64_t step) {
         for (int64_t r = 0; r < R; ++r) {
           const float* g = dense_g_.data();
           if (next < rows.size() && rows[next] == r) g = p.sparse.grad.data() + (next++) * W;
-          adam_row(p.data.data() + r * W, m + r * W, v + r * W, g);
+          row(p.data.data() + r * W, m + r * W, v + r * W, g);
         }
       } else if (p.backend) {
         const size_t n = rows.size();
@@ -116,12 +111,12 @@ double Optimizer::step(int64_t step) {
                       ", which the optimiser cannot update (not a train::TrainableTable)");
         t->read_state(rows, rows_w_.data(), rows_m_.data(), rows_v_.data());
         for (size_t r = 0; r < n; ++r)
-          adam_row(rows_w_.data() + r * W, rows_m_.data() + r * W, rows_v_.data() + r * W, p.sparse.grad.data() + r * W);
+          row(rows_w_.data() + r * W, rows_m_.data() + r * W, rows_v_.data() + r * W, p.sparse.grad.data() + r * W);
         t->write_state(rows, rows_w_.data(), rows_m_.data(), rows_v_.data());
       } else {
         for (size_t r = 0; r < rows.size(); ++r) {
           const int64_t base = rows[r] * W;
-          adam_row(p.data.data() + base, m + base, v + base, p.sparse.grad.data() + r * W);
+          row(p.data.data() + base, m + base, v + base, p.sparse.grad.data() + r * W);
         }
       }
       continue;

@@ -19,6 +19,7 @@
 // Clipping: the global L2 norm over every gradient (dense and sparse rows); 0 disables.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -37,6 +38,20 @@ class TrainableTable : public model::TableBackend {
   virtual void read_state(std::span<const int64_t> rows, float* w, float* m, float* v) = 0;
   virtual void write_state(std::span<const int64_t> rows, const float* w, const float* m, const float* v) = 0;
 };
+
+// One row of Adam, in place: w, m, v and g hold `width` values; c1, c2 are the bias
+// corrections 1 - beta^t of the global step t; g is scaled by `clip` first. The one
+// arithmetic of every table update (RAM, a memory tier, the Python TrainableTable), so a
+// table trains bit for bit the same wherever it lives.
+inline void adam_row(float* w, float* m, float* v, const float* g, int64_t width, float lr, float b1, float b2,
+                     float c1, float c2, float eps, float clip = 1.0f) {
+  for (int64_t j = 0; j < width; ++j) {
+    const float gj = g[j] * clip;
+    m[j] = b1 * m[j] + (1 - b1) * gj;
+    v[j] = b2 * v[j] + (1 - b2) * gj * gj;
+    w[j] -= lr * (m[j] / c1) / (std::sqrt(v[j] / c2) + eps);
+  }
+}
 
 class Optimizer {
  public:
