@@ -18,6 +18,20 @@
 #include "ops/swiglu.h"
 
 namespace engram::model {
+namespace {
+
+// Adds the time since the previous mark to a profile slot (a pass's parts, in order).
+struct SectionTimer {
+  double t = now_seconds();
+  void mark(double& slot) {
+    const double n = now_seconds();
+    slot += n - t;
+    t = n;
+  }
+  void restart() { t = now_seconds(); }
+};
+
+}  // namespace
 
 using namespace ops;
 
@@ -155,20 +169,16 @@ void Transformer::check_inputs(std::span<const int32_t> ids, const EngramRows& e
 void Transformer::block(LayerState& L, std::vector<float>& x, int64_t N, bool training, const EngramStep& engram,
                         const AttendStep& attend) {
   const int64_t d = cfg_.d_model;
-  std::vector<float> tmp(N * d);
-  double t = now_seconds();
-  auto mark = [&t](double& slot) {
-    const double n = now_seconds();
-    slot += n - t;
-    t = n;
-  };
+  std::vector<float>& tmp = block_tmp_;  // one buffer for every block and call (decode runs per token)
+  tmp.resize(N * d);
+  SectionTimer timer;
   L.x0 = x;
   if (L.engram) {
     engram(tmp.data(), L.x0.data());
     for (int64_t i = 0; i < N * d; ++i) x[i] += tmp[i];
   }
   L.x1 = x;
-  mark(prof_.engram);
+  timer.mark(prof_.engram);
   L.rstd1.resize(N);
   L.h1.resize(N * d);
   rmsnorm_forward(L.h1.data(), L.rstd1.data(), x.data(), L.attn_norm->data.data(), cfg_.norm_eps, N, d);
@@ -183,7 +193,7 @@ void Transformer::block(LayerState& L, std::vector<float>& x, int64_t N, bool tr
   linear_forward(tmp.data(), L.att.data(), L.wo->data.data(), nullptr, N, d, d);
   for (int64_t i = 0; i < N * d; ++i) x[i] += tmp[i];
   L.x2 = x;
-  mark(prof_.attention);
+  timer.mark(prof_.attention);
   L.rstd2.resize(N);
   L.h2.resize(N * d);
   rmsnorm_forward(L.h2.data(), L.rstd2.data(), x.data(), L.ffn_norm->data.data(), cfg_.norm_eps, N, d);
@@ -200,7 +210,7 @@ void Transformer::block(LayerState& L, std::vector<float>& x, int64_t N, bool tr
     linear_forward(tmp.data(), L.fh.data(), L.w2->data.data(), nullptr, N, F, d);
   }
   for (int64_t i = 0; i < N * d; ++i) x[i] += tmp[i];
-  mark(prof_.ffn);
+  timer.mark(prof_.ffn);
 }
 
 void Transformer::forward(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T, bool training) {
@@ -210,15 +220,9 @@ void Transformer::forward(std::span<const int32_t> ids, const EngramRows& er, in
   T_ = T;
   ids_.assign(ids.begin(), ids.end());
   std::vector<float> x(N * d);
-  double t = now_seconds();
-  // Adds the time since the last mark to `slot` (the forward's parts in order).
-  auto mark = [&t](double& slot) {
-    const double n = now_seconds();
-    slot += n - t;
-    t = n;
-  };
+  SectionTimer timer;
   embedding_forward(x.data(), ids_.data(), tok_emb_->data.data(), N, d);
-  mark(prof_.embed);
+  timer.mark(prof_.embed);
   for (auto& Lp : layers_) {
     LayerState& L = *Lp;
     auto engram = [&](float* out, const float* x0) {
@@ -233,7 +237,7 @@ void Transformer::forward(std::span<const int32_t> ids, const EngramRows& er, in
     };
     block(L, x, N, training, engram, attend);
   }
-  t = now_seconds();
+  timer.restart();  // the blocks timed their own parts
   x_final_ = std::move(x);
   rstd_final_.resize(N);
   h_final_.resize(N * d);
@@ -241,7 +245,7 @@ void Transformer::forward(std::span<const int32_t> ids, const EngramRows& er, in
   const Param* head = lm_head_ ? lm_head_ : tok_emb_;
   logits_.resize(N * cfg_.vocab_size);
   linear_forward(logits_.data(), h_final_.data(), head->data.data(), nullptr, N, d, cfg_.vocab_size);
-  mark(prof_.head);
+  timer.mark(prof_.head);
 }
 
 std::vector<float> Transformer::logits(std::span<const int32_t> ids, const EngramRows& er, int64_t B, int64_t T) {
@@ -258,15 +262,10 @@ double Transformer::step(std::span<const int32_t> ids, std::span<const int32_t> 
     if (targets[i] < 0 || targets[i] >= V)
       throw Error("target id " + std::to_string(targets[i]) + " at position " + std::to_string(i) +
                   " is outside the model vocabulary");
-  double t = now_seconds();
-  auto mark = [&t](double& slot) {
-    const double n = now_seconds();
-    slot += n - t;
-    t = n;
-  };
+  SectionTimer timer;
   if (!backward) {
     const double l = cross_entropy_forward(logits_.data(), targets.data(), N, V);
-    mark(prof_.head);
+    timer.mark(prof_.head);
     return l;
   }
 
@@ -277,7 +276,7 @@ double Transformer::step(std::span<const int32_t> ids, std::span<const int32_t> 
   linear_backward(dh.data(), head->grad.data(), nullptr, logits_.data(), h_final_.data(), head->data.data(), N, d, V);
   rmsnorm_backward(dx.data(), norm_f_->grad.data(), dh.data(), x_final_.data(), norm_f_->data.data(),
                    rstd_final_.data(), N, d);
-  mark(prof_.head);
+  timer.mark(prof_.head);
   for (auto it = layers_.rbegin(); it != layers_.rend(); ++it) {
     LayerState& L = **it;
     // FFN: x3 = x2 + f(norm(x2)).
@@ -294,7 +293,7 @@ double Transformer::step(std::span<const int32_t> ids, std::span<const int32_t> 
     }
     rmsnorm_backward(dx.data(), L.ffn_norm->grad.data(), dh.data(), L.x2.data(), L.ffn_norm->data.data(),
                      L.rstd2.data(), N, d);
-    mark(prof_.ffn);
+    timer.mark(prof_.ffn);
     // Attention: x2 = x1 + Wo att(rope(Wq h), rope(Wk h), Wv h), h = norm(x1).
     std::vector<float> datt(N * d, 0.0f), dq(N * d, 0.0f), dk(N * d, 0.0f), dv(N * d, 0.0f);
     linear_backward(datt.data(), L.wo->grad.data(), nullptr, dx.data(), L.att.data(), L.wo->data.data(), N, d, d);
@@ -308,16 +307,16 @@ double Transformer::step(std::span<const int32_t> ids, std::span<const int32_t> 
     linear_backward(dh.data(), L.wv->grad.data(), nullptr, dv.data(), L.h1.data(), L.wv->data.data(), N, d, d);
     rmsnorm_backward(dx.data(), L.attn_norm->grad.data(), dh.data(), L.x1.data(), L.attn_norm->data.data(),
                      L.rstd1.data(), N, d);
-    mark(prof_.attention);
+    timer.mark(prof_.attention);
     // Engram: x1 = x0 + E(x0, rows); dx0 = dx1 + dE/dx0^T dx1.
     if (L.engram) {
       tmp = dx;
       L.engram->backward(dx.data(), tmp.data());
     }
-    mark(prof_.engram);
+    timer.mark(prof_.engram);
   }
   embedding_backward(tok_emb_->grad.data(), dx.data(), ids_.data(), N, d);
-  mark(prof_.embed);
+  timer.mark(prof_.embed);
   return loss;
 }
 

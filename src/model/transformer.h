@@ -123,6 +123,7 @@ class Transformer {
   int64_t B_ = 0, T_ = 0;
   std::vector<int32_t> ids_;
   std::vector<float> x_final_, rstd_final_, h_final_, logits_;
+  std::vector<float> block_tmp_;  // block()'s branch output [N, d], reused
   StepProfile prof_;
   Param* tok_emb_ = nullptr;
   Param* norm_f_ = nullptr;
