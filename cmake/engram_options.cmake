@@ -5,7 +5,9 @@ if(ENGRAM_NATIVE)
   target_compile_options(engram_flags INTERFACE -march=native)
 endif()
 if(ENGRAM_SANITIZE)
-  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  # -g1 (after the build type's -g, so it wins): line tables only. Reports keep file:line;
+  # the instrumented build (CI's largest stage) emits far less debug information.
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g1)
   add_link_options(-fsanitize=address,undefined)
 endif()
 if(ENGRAM_TSAN)
