@@ -18,6 +18,7 @@ from ._engram import (  # noqa: F401  (re-exported API)
     Error,
     HashConfig,
     HashStream,
+    Layer,
     NgramHasher,
     PrefetchTicket,
     Prefetcher,
@@ -30,6 +31,6 @@ from ._engram import (  # noqa: F401  (re-exported API)
 )
 
 __all__ = [
-    "Compression", "Error", "HashConfig", "HashStream", "NgramHasher", "PrefetchTicket", "Prefetcher", "Table",
+    "Compression", "Error", "HashConfig", "HashStream", "Layer", "NgramHasher", "PrefetchTicket", "Prefetcher", "Table",
     "Tokenizer", "TrainableTable", "create_table", "store_kinds", "__version__",
 ]

@@ -41,6 +41,12 @@ pb::array_t<T> to_numpy(std::vector<T>&& v, std::vector<pb::ssize_t> shape) {
   return pb::array_t<T>(shape, heap->data(), owner);
 }
 
+// Whether `a` holds T values (byte order and descriptor identity aside: '<f4' is float32).
+template <typename T>
+bool is_dtype(const pb::array& a) {
+  return pb::isinstance<pb::array_t<T>>(a);
+}
+
 // "[2, 3]" for messages.
 std::string shape_str(const std::vector<pb::ssize_t>& shape);
 

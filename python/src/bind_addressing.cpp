@@ -216,7 +216,7 @@ void bind_addressing(pb::module_& m) {
               all = pb::array_t<int64_t>(shape);
             } else {
               // A caller's buffer, reused across calls: no allocation, no page faults.
-              if (!pb::isinstance<pb::array>(out) || !out.cast<pb::array>().dtype().is(pb::dtype::of<int64_t>()))
+              if (!pb::isinstance<pb::array>(out) || !is_dtype<int64_t>(out.cast<pb::array>()))
                 throw pb::type_error("out: expected an int64 numpy array [n_layers, B, T, columns]");
               all = out.cast<pb::array_t<int64_t>>();
               std::vector<pb::ssize_t> got(all.shape(), all.shape() + all.ndim());

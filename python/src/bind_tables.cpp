@@ -11,6 +11,7 @@
 
 #include "arrays.h"
 #include "core/bf16.h"
+#include "engram/layer.h"
 #include "engram/store.h"
 #include "memory/prefetcher.h"
 
@@ -84,7 +85,7 @@ Dest dest_for(const pb::object& out, const std::string& dtype, const std::vector
     d.data = reinterpret_cast<void*>(out.attr("data_ptr")().cast<uintptr_t>());
   } else if (pb::isinstance<pb::array>(out)) {
     pb::array a = out.cast<pb::array>();
-    if (!a.dtype().is(pb::dtype::of<float>()))
+    if (!is_dtype<float>(a))
       throw pb::type_error("out: expected a float32 array, got dtype " + std::string(pb::str(a.dtype())));
     if (!(a.flags() & pb::array::c_style)) throw pb::value_error("out: the array is not C-contiguous");
     if (!a.writeable()) throw pb::value_error("out: the array is read-only");
@@ -186,7 +187,54 @@ struct PyPrefetcher {
 
 }  // namespace
 
+void bind_layer(pb::module_& m) {
+  pb::class_<Layer>(m, "Layer", "One Engram layer (inference) loaded from the demo's config fields and state_dict.")
+      .def_static(
+          "load",
+          [](const std::string& config, const std::string& weights, int threads) {
+            pb::gil_scoped_release nogil;
+            return Layer::load(config, weights, threads);
+          },
+          pb::arg("config"), pb::arg("weights"), pb::arg("threads") = 0,
+          "config: JSON with the demo's Engram fields plus layer_id, hidden_size, hc_mult (kernel_size); "
+          "weights: safetensors under the demo module's state_dict names.")
+      .def_property_readonly("layer_id", &Layer::layer_id)
+      .def_property_readonly("hidden_size", &Layer::hidden_size)
+      .def_property_readonly("hc_mult", &Layer::hc_mult)
+      .def_property_readonly("columns", &Layer::columns)
+      .def_property_readonly("hash_config", &Layer::hash_config)
+      .def(
+          "forward",
+          [](const Layer& l, const pb::object& hidden, const pb::object& rows_obj) {
+            auto h = pb::array::ensure(hidden);
+            if (!h || !is_dtype<float>(h))
+              throw pb::type_error("hidden: expected a float32 array [B, T, hc_mult, hidden_size]");
+            if (!(h.flags() & pb::array::c_style)) throw pb::value_error("hidden: the array is not C-contiguous");
+            if (h.ndim() != 4 || h.shape(2) != l.hc_mult() || h.shape(3) != l.hidden_size())
+              throw pb::value_error("hidden: expected shape [B, T, " + std::to_string(l.hc_mult()) + ", " +
+                                    std::to_string(l.hidden_size()) + "], got " +
+                                    shape_str(std::vector<pb::ssize_t>(h.shape(), h.shape() + h.ndim())));
+            IdArray rows = id_array(rows_obj, "rows");
+            const pb::ssize_t B = h.shape(0), T = h.shape(1);
+            if (rows.shape != std::vector<pb::ssize_t>{B, T, l.columns()})
+              throw pb::value_error("rows: expected shape " + shape_str({B, T, l.columns()}) + ", got " +
+                                    shape_str(rows.shape));
+            const auto* hp = static_cast<const float*>(h.data());
+            Layer::Output o;
+            {
+              pb::gil_scoped_release nogil;
+              o = l.forward(std::span<const float>(hp, static_cast<size_t>(h.size())), rows.values(), B, T);
+            }
+            return pb::make_tuple(to_numpy(std::move(o.y), {B, T, l.hc_mult(), l.hidden_size()}),
+                                  to_numpy(std::move(o.gates), {B, T, l.hc_mult()}));
+          },
+          pb::arg("hidden"), pb::arg("rows"),
+          "hidden [B, T, hc_mult, hidden_size] float32, rows [B, T, columns] head-local row ids of this layer "
+          "(NgramHasher.hash(...)[layer_id]) -> (output [B, T, hc_mult, hidden_size], gates [B, T, hc_mult]).");
+}
+
 void bind_tables(pb::module_& m) {
+  bind_layer(m);
   m.def("store_kinds", [] { return std::string(store_kinds()); }, "The store kinds: 'ram, mmap, pread, ssd'.");
 
   m.def(
@@ -199,7 +247,7 @@ void bind_tables(pb::module_& m) {
           return;
         }
         auto a = pb::array::ensure(rows);
-        if (!a || !a.dtype().is(pb::dtype::of<float>()))
+        if (!a || !is_dtype<float>(a))
           throw pb::type_error("rows: expected a float32 array [total_rows, head_dim]");
         if (!(a.flags() & pb::array::c_style)) throw pb::value_error("rows: the array is not C-contiguous");
         const auto sizes = cfg.table_sizes()[cfg.layer_index(layer_id)];
@@ -266,7 +314,7 @@ void bind_tables(pb::module_& m) {
             IdArray ids = id_array(ids_obj, "row_ids");
             std::vector<uint64_t> r = row_ids(ids, "row_ids");
             auto a = pb::array::ensure(rows);
-            if (!a || !a.dtype().is(pb::dtype::of<float>())) throw pb::type_error("rows: expected a float32 array");
+            if (!a || !is_dtype<float>(a)) throw pb::type_error("rows: expected a float32 array");
             if (!(a.flags() & pb::array::c_style)) throw pb::value_error("rows: the array is not C-contiguous");
             std::vector<pb::ssize_t> want = want_shape(ids, t.dim()), got(a.shape(), a.shape() + a.ndim());
             if (got != want) throw pb::value_error("rows: expected shape " + shape_str(want) + ", got " + shape_str(got));

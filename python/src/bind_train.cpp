@@ -67,7 +67,7 @@ void bind_train(pb::module_& m) {
             pb::array_t<float> keep;
             if (!values.is_none()) {
               auto a = pb::array::ensure(values);
-              if (!a || !a.dtype().is(pb::dtype::of<float>()))
+              if (!a || !is_dtype<float>(a))
                 throw pb::type_error("values: expected a float32 array [rows, dim]");
               if (!(a.flags() & pb::array::c_style)) throw pb::value_error("values: the array is not C-contiguous");
               const std::vector<pb::ssize_t> want{static_cast<pb::ssize_t>(info.n_rows), info.dim},
@@ -135,7 +135,7 @@ void bind_train(pb::module_& m) {
             if (ids.shape.size() != 1) throw pb::value_error("row_ids: expected a 1-D array of distinct rows");
             std::vector<int64_t> rows = distinct_rows(ids, t.rows, "row_ids");
             auto g = pb::array::ensure(grads);
-            if (!g || !g.dtype().is(pb::dtype::of<float>())) throw pb::type_error("grads: expected a float32 array");
+            if (!g || !is_dtype<float>(g)) throw pb::type_error("grads: expected a float32 array");
             if (!(g.flags() & pb::array::c_style)) throw pb::value_error("grads: the array is not C-contiguous");
             const std::vector<pb::ssize_t> want{static_cast<pb::ssize_t>(rows.size()), t.dim},
                 got(g.shape(), g.shape() + g.ndim());
