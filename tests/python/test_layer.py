@@ -10,8 +10,8 @@ import engram
 from conftest import ORACLE, REPO
 
 
-def safetensors_np():
-    spec = importlib.util.spec_from_file_location("safetensors_np", REPO / "tools" / "peers" / "safetensors_np.py")
+def peer_module(name):
+    spec = importlib.util.spec_from_file_location(name, REPO / "tools" / "peers" / f"{name}.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -26,18 +26,8 @@ def test_layer_forward_equals_the_demo_module(tmp_path):
 
     w = {k: arr(v) for k, v in man["weights"].items()}
     hc = man["config"]["hc_mult"]
-    # The demo's state_dict names: per-branch modules are numbered (key_projs.0, norm1.0, ...).
-    tensors = {"multi_head_embedding.embedding.weight": w["embedding.weight"],
-               "multi_head_embedding.offsets": w["offsets"],
-               "value_proj.weight": w["value_proj.weight"], "value_proj.bias": w["value_proj.bias"],
-               "short_conv.conv.weight": w["short_conv.conv.weight"]}
-    for m in range(hc):
-        tensors[f"key_projs.{m}.weight"] = w["key_projs.weight"][m]
-        tensors[f"key_projs.{m}.bias"] = w["key_projs.bias"][m]
-        tensors[f"norm1.{m}.weight"] = w["norm1.weight"][m]
-        tensors[f"norm2.{m}.weight"] = w["norm2.weight"][m]
-        tensors[f"short_conv.norms.{m}.weight"] = w["short_conv.norms.weight"][m]
-    safetensors_np().save(str(tmp_path / "w.safetensors"), {k: np.ascontiguousarray(v) for k, v in tensors.items()})
+    peer = peer_module("engram_torch")  # the demo's state_dict names (per-branch modules numbered)
+    peer_module("safetensors_np").save(str(tmp_path / "w.safetensors"), peer.oracle_state_dict(w, hc))
     cfg = {k: v for k, v in man["config"].items() if k != "torch_seed"}
     (tmp_path / "layer.json").write_text(json.dumps(cfg))
 

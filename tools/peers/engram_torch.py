@@ -20,6 +20,20 @@ import torch
 import torch.nn as nn
 
 
+def oracle_state_dict(w, hc_mult):
+    """The demo module's state_dict from the oracle's stacked weight arrays (manifest names:
+    key_projs.weight [hc, d, E] etc.): per-branch modules are numbered (key_projs.0, ...)."""
+    sd = {"multi_head_embedding.embedding.weight": w["embedding.weight"],
+          "multi_head_embedding.offsets": w["offsets"],
+          "value_proj.weight": w["value_proj.weight"], "value_proj.bias": w["value_proj.bias"],
+          "short_conv.conv.weight": w["short_conv.conv.weight"]}
+    for m in range(hc_mult):
+        for name in ("key_projs.weight", "key_projs.bias", "norm1.weight", "norm2.weight", "short_conv.norms.weight"):
+            mod, leaf = name.rsplit(".", 1)
+            sd[f"{mod}.{m}.{leaf}"] = w[name][m]
+    return {k: np.ascontiguousarray(v) for k, v in sd.items()}
+
+
 class RMSNorm(nn.Module):
     def __init__(self, dim, eps=None):
         super().__init__()

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from engram_torch import Engram, load_safetensors, save_safetensors  # noqa: E402
+from engram_torch import Engram, load_safetensors, oracle_state_dict, save_safetensors  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -67,16 +67,7 @@ def main():
 
     # --- PyTorch -> engram -------------------------------------------------------------
     mod = build_module(man)
-    sd = {"multi_head_embedding.embedding.weight": W["embedding.weight"],
-          "multi_head_embedding.offsets": W["offsets"],
-          "value_proj.weight": W["value_proj.weight"], "value_proj.bias": W["value_proj.bias"],
-          "short_conv.conv.weight": W["short_conv.conv.weight"]}
-    for m in range(M):
-        sd[f"key_projs.{m}.weight"] = W["key_projs.weight"][m]
-        sd[f"key_projs.{m}.bias"] = W["key_projs.bias"][m]
-        sd[f"norm1.{m}.weight"] = W["norm1.weight"][m]
-        sd[f"norm2.{m}.weight"] = W["norm2.weight"][m]
-        sd[f"short_conv.norms.{m}.weight"] = W["short_conv.norms.weight"][m]
+    sd = oracle_state_dict(W, M)
     mod.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in sd.items()}, strict=True)
     torch_w = os.path.join(work, "torch_weights.safetensors")
     save_safetensors(torch_w, {k: v.detach().numpy() for k, v in mod.state_dict().items()}, {"format": "pt"})
