@@ -178,3 +178,47 @@ def test_prefetcher_errors(f32_path, table_rows):
     t.close()
     with pytest.raises(engram.Error, match="closed"):
         pf.submit(np.array([1]))
+
+
+def e4m3_lut():
+    """docs/FORMAT.md: OCP e4m3 'FN' (bias 7, subnormals m * 2^-9, S.1111.111 is NaN)."""
+    b = np.arange(256)
+    s, e, m = b >> 7, (b >> 3) & 15, b & 7
+    v = np.where(e == 0, m * 2.0 ** -9, (1 + m / 8) * 2.0 ** (e - 7.0))
+    v = np.where((e == 15) & (m == 7), np.nan, v)
+    return np.where(s == 1, -v, v)
+
+
+def read_fp8_rows_by_hand(path, ids):
+    """Rows of an fp8 table decoded from the file's bytes with the layout of docs/FORMAT.md."""
+    data = open(path, "rb").read()
+    u32 = lambda off: int.from_bytes(data[off:off + 4], "little")  # noqa: E731
+    u64 = lambda off: int.from_bytes(data[off:off + 8], "little")  # noqa: E731
+    assert u32(16) == 3  # dtype fp8
+    dim, rows_per_block, data_offset, block_bytes = u32(20), u32(28), u64(56), u64(64)
+    row_bytes = dim + dim // 32
+    lut = e4m3_lut()
+    out = np.empty((len(ids), dim))
+    for k, r in enumerate(ids):
+        at = data_offset + (r // rows_per_block) * block_bytes + (r % rows_per_block) * row_bytes
+        row = np.frombuffer(data, dtype=np.uint8, count=row_bytes, offset=at)
+        scales = 2.0 ** (row[dim:].astype(np.float64) - 127)
+        out[k] = lut[row[:dim]] * np.repeat(scales, 32)
+    return out
+
+
+def test_fp8_rows_decode_as_the_format_says(tmp_path):
+    cfg = engram.HashConfig(dict(CFG, n_embed_per_ngram=64))  # head_dim 32: one scale per row
+    total = sum(cfg.table_sizes()[0])
+    rows = (np.random.default_rng(8).standard_normal((total, cfg.head_dim)) * 3).astype(np.float32)
+    p = str(tmp_path / "f8.engt")
+    engram.create_table(p, cfg, 1, "fp8", rows=rows)
+    ids = np.array([0, 1, 77, total - 1, 77])
+    want = read_fp8_rows_by_hand(p, ids)
+    assert np.all(np.abs(want - rows[ids]) <= np.abs(rows[ids]) / 16 + 1e-6)  # fp8 keeps ~4 significant bits
+    for kind in ("ram", "mmap", "pread"):
+        with engram.Table.open(p, store=kind) as t:
+            assert t.dtype == "fp8"
+            np.testing.assert_array_equal(t.gather(ids), want.astype(np.float32))
+            got = t.gather(ids, dtype="bfloat16")
+            assert torch.equal(got, torch.from_numpy(want.astype(np.float32)).to(torch.bfloat16))
