@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "core/json_util.h"
 
 namespace engram::test {
@@ -26,5 +27,17 @@ std::vector<double> load_f64(const std::string& path, size_t count);
 
 // Element count of a manifest entry {"file","dtype","shape"}.
 size_t shape_count(const Json& entry);
+
+// The message of the engram::Error that fn() throws, or "" when it throws none (tests check
+// which field or value an error names).
+template <typename Fn>
+std::string error_of(Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
 }  // namespace engram::test

@@ -49,6 +49,8 @@ class Addressing {
 
   // Tokenizer ids [B, T] -> head-local row ids per layer: result[l] is [B, T, columns],
   // each value in [0, table_sizes(l)[c]). `threads` > 1 splits positions over OpenMP.
+  // Under a variant boundary rule (HashConfig::BoundaryRule other than kPad) an id of -1
+  // marks a DEAD (masked) position, as the released models' code does.
   std::vector<std::vector<int64_t>> rows(std::span<const int64_t> tok_ids, int64_t B, int64_t T,
                                          int threads = 1) const;
   // rows() into one caller buffer, out [n_layers, B, T, columns] (layer-major): no output

@@ -66,7 +66,22 @@ void Addressing::rows_into(std::span<const int64_t> tok_ids, int64_t B, int64_t 
     throw Error("addressing: the output holds " + std::to_string(out.size()) + " values, expected n_layers * B * T * " +
                 "columns = " + std::to_string(want));
   std::vector<int64_t> cids(tok_ids.size());
-  impl_->comp.map(tok_ids, cids);  // throws naming the first id outside the vocabulary
+  if (config().boundary == HashConfig::BoundaryRule::kPad) {
+    impl_->comp.map(tok_ids, cids);  // throws naming the first id outside the vocabulary
+  } else {
+    // Variants with DEAD positions: -1 passes through compression unchanged.
+    for (size_t i = 0; i < tok_ids.size(); ++i) {
+      if (tok_ids[i] == HashConfig::kDeadId) {
+        cids[i] = HashConfig::kDeadId;
+        continue;
+      }
+      if (tok_ids[i] < 0 || tok_ids[i] >= impl_->comp.vocab_size())
+        throw Error("addressing: token id " + std::to_string(tok_ids[i]) + " at position " + std::to_string(i) +
+                    " is outside the tokenizer vocabulary [0, " + std::to_string(impl_->comp.vocab_size()) +
+                    ") (-1 marks a DEAD position)");
+      cids[i] = impl_->comp.lookup()[static_cast<size_t>(tok_ids[i])];
+    }
+  }
   impl_->hasher.hash_all(cids, B, T, out, threads);
 }
 
@@ -107,7 +122,8 @@ void Addressing::Stream::append(int64_t tok_id, std::span<int64_t> out) {
   if (out.size() != need)
     throw Error("addressing stream: output has " + std::to_string(out.size()) + " slots, expected " +
                 std::to_string(need) + " (n_layers x columns)");
-  inc_->append(a_->compression().map(tok_id), out);
+  const bool dead = tok_id == HashConfig::kDeadId && a_->config().boundary != HashConfig::BoundaryRule::kPad;
+  inc_->append(dead ? tok_id : a_->compression().map(tok_id), out);
 }
 int64_t Addressing::Stream::position() const { return inc_->position(); }
 

@@ -21,6 +21,42 @@ HashConfig HashConfig::demo_default() {
   return c;
 }
 
+namespace {
+
+struct RuleName {
+  int value;
+  const char* name;
+};
+constexpr RuleName kMultiplierRules[] = {{static_cast<int>(HashConfig::MultiplierRule::kNumpy), "numpy"},
+                                         {static_cast<int>(HashConfig::MultiplierRule::kSplitmix64), "splitmix64"}};
+constexpr RuleName kPrimeRules[] = {{static_cast<int>(HashConfig::PrimeRule::kUnused), "unused"},
+                                    {static_cast<int>(HashConfig::PrimeRule::kConsecutive), "consecutive"}};
+constexpr RuleName kBoundaryRules[] = {{static_cast<int>(HashConfig::BoundaryRule::kPad), "pad"},
+                                       {static_cast<int>(HashConfig::BoundaryRule::kDeadBlocks), "dead_blocks"},
+                                       {static_cast<int>(HashConfig::BoundaryRule::kEosResets), "eos_resets"}};
+
+template <size_t N>
+const char* rule_name(const RuleName (&rules)[N], int v) {
+  for (const RuleName& r : rules)
+    if (r.value == v) return r.name;
+  return "?";
+}
+
+// A rule field: a JSON string naming one of `rules`; errors list the accepted names.
+template <size_t N>
+int parse_rule(const Json& v, const RuleName (&rules)[N], const std::string& where) {
+  if (!v.is_string()) throw Error(where + ": expected a string, got " + std::string(v.type_name()));
+  const std::string s = v.get<std::string>();
+  std::string names;
+  for (const RuleName& r : rules) {
+    if (s == r.name) return r.value;
+    names += (names.empty() ? "" : ", ") + std::string(r.name);
+  }
+  throw Error(where + ": unknown rule '" + s + "' (expected one of: " + names + ")");
+}
+
+}  // namespace
+
 // An int field: must be a JSON integer that fits in `int`.
 static int json_small_int(const Json& v, const std::string& where) {
   int64_t x = json_int(v, where);
@@ -62,16 +98,36 @@ HashConfig hash_config_from_json(const Json& j, const std::string& where) {
   }
   if (const Json* v = json_field_opt(j, "pad_id")) c.pad_id = json_int(*v, where + ": pad_id");
   if (const Json* v = json_field_opt(j, "seed")) c.seed = json_int(*v, where + ": seed");
+  if (const Json* v = json_field_opt(j, "multiplier_rule"))
+    c.multiplier_rule = static_cast<HashConfig::MultiplierRule>(parse_rule(*v, kMultiplierRules, where + ": multiplier_rule"));
+  if (const Json* v = json_field_opt(j, "prime_rule"))
+    c.prime_rule = static_cast<HashConfig::PrimeRule>(parse_rule(*v, kPrimeRules, where + ": prime_rule"));
+  if (const Json* v = json_field_opt(j, "boundary"))
+    c.boundary = static_cast<HashConfig::BoundaryRule>(parse_rule(*v, kBoundaryRules, where + ": boundary"));
+  if (const Json* v = json_field_opt(j, "table_rows_multiple"))
+    c.table_rows_multiple = json_int(*v, where + ": table_rows_multiple");
   c.validate(where);
   return c;
 }
 
 Json hash_config_to_json(const HashConfig& c) {
-  return Json{{"engram_vocab_size", c.engram_vocab_size}, {"max_ngram_size", c.max_ngram_size},
-              {"n_embed_per_ngram", c.n_embed_per_ngram}, {"n_head_per_ngram", c.n_head_per_ngram},
-              {"layer_ids", c.layer_ids},                 {"pad_id", c.pad_id},
-              {"seed", c.seed}};
+  Json j{{"engram_vocab_size", c.engram_vocab_size}, {"max_ngram_size", c.max_ngram_size},
+         {"n_embed_per_ngram", c.n_embed_per_ngram}, {"n_head_per_ngram", c.n_head_per_ngram},
+         {"layer_ids", c.layer_ids},                 {"pad_id", c.pad_id},
+         {"seed", c.seed}};
+  // Demo-rule configs keep the demo's exact field set (table headers, CFG.json round trips).
+  const HashConfig demo;
+  if (c.multiplier_rule != demo.multiplier_rule)
+    j["multiplier_rule"] = rule_name(kMultiplierRules, static_cast<int>(c.multiplier_rule));
+  if (c.prime_rule != demo.prime_rule) j["prime_rule"] = rule_name(kPrimeRules, static_cast<int>(c.prime_rule));
+  if (c.boundary != demo.boundary) j["boundary"] = rule_name(kBoundaryRules, static_cast<int>(c.boundary));
+  if (c.table_rows_multiple != demo.table_rows_multiple) j["table_rows_multiple"] = c.table_rows_multiple;
+  return j;
 }
+
+const char* hash_rule_name(HashConfig::MultiplierRule r) { return rule_name(kMultiplierRules, static_cast<int>(r)); }
+const char* hash_rule_name(HashConfig::PrimeRule r) { return rule_name(kPrimeRules, static_cast<int>(r)); }
+const char* hash_rule_name(HashConfig::BoundaryRule r) { return rule_name(kBoundaryRules, static_cast<int>(r)); }
 
 HashConfig HashConfig::parse(std::string_view json_text, const std::string& where) {
   return hash_config_from_json(parse_json(std::string(json_text), where), where);
@@ -125,6 +181,14 @@ void HashConfig::validate(const std::string& where) const {
     throw Error(w + "len(layer_ids) * (max_ngram_size - 1) * n_head_per_ngram = " +
                 std::to_string(tables) + " tables, more than the limit " + std::to_string(kMaxTables));
   if (pad_id < 0) throw Error(w + "pad_id " + std::to_string(pad_id) + " must be a token id >= 0");
+  if (table_rows_multiple < 1 || table_rows_multiple > kMaxRowsMultiple)
+    throw Error(w + "table_rows_multiple " + std::to_string(table_rows_multiple) + " is outside [1, 2^20]");
+  if (prime_rule == PrimeRule::kConsecutive)
+    for (size_t i = 1; i < engram_vocab_size.size(); ++i)
+      if (engram_vocab_size[i] != engram_vocab_size[0])
+        throw Error(w + "engram_vocab_size[" + std::to_string(i) + "] = " + std::to_string(engram_vocab_size[i]) +
+                    " differs from engram_vocab_size[0] = " + std::to_string(engram_vocab_size[0]) +
+                    " (prime_rule \"consecutive\" counts every table's prime from one base)");
   if (seed < 0)
     throw Error(w + "seed " + std::to_string(seed) +
                 " must be >= 0 (numpy's SeedSequence rejects negative seeds)");
@@ -139,6 +203,8 @@ size_t HashConfig::layer_index(int64_t layer_id) const {
 }
 
 std::vector<std::vector<int64_t>> HashConfig::table_sizes() const {
+  if (prime_rule == PrimeRule::kConsecutive)
+    return consecutive_table_sizes(engram_vocab_size.at(0), columns(), layer_ids.size());
   return demo_table_sizes(engram_vocab_size, n_head_per_ngram, layer_ids.size());
 }
 

@@ -5,9 +5,9 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "hashing/multipliers.h"
 #include "hashing/ngram_hash_ref.h"
 #include "hashing/numpy_rng.h"
-#include "hashing/primes.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -46,12 +46,7 @@ NgramHasher::NgramHasher(HashConfig cfg, int64_t compressed_vocab_size, int64_t 
     throw Error("hash: compressed pad id " + std::to_string(pad_) + " is outside the compressed vocabulary [0, " +
                 std::to_string(vocab_) + ")");
   half_bound_ = demo_half_bound(vocab_);
-  const size_t N = static_cast<size_t>(cfg_.max_ngram_size);
-  for (int id : cfg_.layer_ids) {
-    // seed + 10007 * layer_id: both bounded by validation, so the sum fits in uint64.
-    uint64_t rng_seed = static_cast<uint64_t>(cfg_.seed) + uint64_t{10007} * static_cast<uint64_t>(id);
-    mult_.push_back(demo_multipliers(rng_seed, half_bound_, N));
-  }
+  for (size_t l = 0; l < cfg_.layer_ids.size(); ++l) mult_.push_back(layer_multipliers(cfg_, l, half_bound_));
   sizes_ = cfg_.table_sizes();
   for (int l = 0; l < n_layers(); ++l) {
     plans_.emplace_back(mult_[l], sizes_[l], cfg_.n_head_per_ngram);
@@ -110,11 +105,48 @@ void NgramHasher::check_shape(size_t n_ids, int64_t B, int64_t T, size_t n_out, 
     throw Error("hash: output has " + std::to_string(n_out) + " cells, expected " + std::to_string(cells));
 }
 
+void NgramHasher::boundary_window(const int64_t* xt, int64_t back, int64_t* win) const {
+  const int N = cfg_.max_ngram_size;
+  const int64_t dead = HashConfig::kDeadId;
+  // win[N-1-k] = what lookback k reads; reading x[-k] is allowed for k <= back.
+  if (cfg_.boundary == HashConfig::BoundaryRule::kDeadBlocks) {
+    bool blocked = false;
+    for (int k = 0; k < N; ++k) {
+      blocked = blocked || k > back || xt[-k] == dead;
+      win[N - 1 - k] = blocked ? pad_ : xt[-k];
+    }
+    return;
+  }
+  // kEosResets: lookback k >= 2 crosses an EOS exactly when lookback k-1 already reads EOS
+  // (x[t-k+1] is one, or an earlier crossing); the current token being EOS blocks nothing.
+  for (int k = 0; k < N; ++k) {
+    const bool crossed = k >= 2 && win[N - k] == pad_;
+    win[N - 1 - k] = (crossed || k > back || xt[-k] == dead) ? pad_ : xt[-k];
+  }
+}
+
+bool NgramHasher::has_boundary(const int64_t* ids, int64_t begin, int64_t end) const {
+  if (cfg_.boundary == HashConfig::BoundaryRule::kPad) return false;
+  const bool eos = cfg_.boundary == HashConfig::BoundaryRule::kEosResets;
+  for (int64_t i = std::max<int64_t>(0, begin - (cfg_.max_ngram_size - 1)); i < end; ++i)
+    if (ids[i] == HashConfig::kDeadId || (eos && ids[i] == pad_)) return true;
+  return false;
+}
+
 // Positions [begin, end) of one sequence ids[0..T) of one layer -> out (row `begin` first).
-// The first N-1 positions read a padded copy so that the kernels never branch on t.
+// The first N-1 positions read a padded copy so that the kernels never branch on t. Ranges
+// that see a DEAD id or an EOS (variant boundaries) build each position's window instead.
 void NgramHasher::hash_range(RowsFn fn, int l, const int64_t* ids, int64_t T, int64_t begin,
                              int64_t end, int64_t* out) const {
   const int64_t N = cfg_.max_ngram_size, C = columns();
+  if (has_boundary(ids, begin, end)) {
+    int64_t win[HashConfig::kMaxNgram];
+    for (int64_t t = begin; t < end; ++t, out += C) {
+      boundary_window(ids + t, t, win);
+      fn(plans_[l], win + N - 1, 1, out);
+    }
+    return;
+  }
   const int64_t head_end = std::min<int64_t>(end, N - 1);
   if (begin < head_end) {
     int64_t buf[2 * HashConfig::kMaxNgram];
@@ -145,7 +177,8 @@ void NgramHasher::hash_with(HashKernel kernel, std::span<const int64_t> ids, int
   layer_id(layer_index);
   check_shape(ids.size(), B, T, out.size(), 1);
   if (kernel == HashKernel::kReference) {
-    reference_ngram_hash(ids, B, T, mult_[layer_index], sizes_[layer_index], cfg_.n_head_per_ngram, pad_, out);
+    reference_ngram_hash(ids, B, T, mult_[layer_index], sizes_[layer_index], cfg_.n_head_per_ngram, pad_,
+                         cfg_.boundary, out);
     return;
   }
   RowsFn fn = rows_fn(kernel, layer_index);
@@ -162,7 +195,7 @@ void NgramHasher::hash_all_with(HashKernel kernel, std::span<const int64_t> ids,
   const int64_t layer_cells = positions * C;
   if (kernel == HashKernel::kReference) {
     for (int l = 0; l < L; ++l)
-      reference_ngram_hash(ids, B, T, mult_[l], sizes_[l], cfg_.n_head_per_ngram, pad_,
+      reference_ngram_hash(ids, B, T, mult_[l], sizes_[l], cfg_.n_head_per_ngram, pad_, cfg_.boundary,
                            out.subspan(static_cast<size_t>(l * layer_cells), static_cast<size_t>(layer_cells)));
     return;
   }
@@ -199,7 +232,10 @@ void NgramHasher::hash_all_with(HashKernel kernel, std::span<const int64_t> ids,
 IncrementalHasher::IncrementalHasher(const NgramHasher& h) : h_(&h) { reset(); }
 
 void IncrementalHasher::reset() {
-  hist_.fill(h_->compressed_pad_id());
+  // Before the start reads as pad under every rule; DEAD marks it for kDeadBlocks, whose
+  // blocking then also covers every longer lookback, as the batch path's does.
+  const bool dead = h_->config().boundary == HashConfig::BoundaryRule::kDeadBlocks;
+  hist_.fill(dead ? HashConfig::kDeadId : h_->compressed_pad_id());
   pos_ = 0;
 }
 
@@ -211,7 +247,13 @@ void IncrementalHasher::append(int64_t compressed_id, std::span<int64_t> out) {
   // Slide the window: N-1 moves of 8 bytes; cheaper than a ring buffer's index math per read.
   std::memmove(hist_.data(), hist_.data() + 1, sizeof(int64_t) * (N - 1));
   hist_[N - 1] = compressed_id;
-  for (int l = 0; l < L; ++l) h_->hash_window(l, hist_.data() + N - 1, out.data() + static_cast<size_t>(l) * C);
+  const int64_t* xt = hist_.data() + N - 1;
+  std::array<int64_t, HashConfig::kMaxNgram> win;
+  if (h_->has_boundary(hist_.data(), N - 1, N)) {
+    h_->boundary_window(xt, N - 1, win.data());
+    xt = win.data() + N - 1;
+  }
+  for (int l = 0; l < L; ++l) h_->hash_window(l, xt, out.data() + static_cast<size_t>(l) * C);
   ++pos_;
 }
 

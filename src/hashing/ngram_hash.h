@@ -8,7 +8,9 @@
 // the NgramHasher, which must outlive it.
 //
 // Ids are hashed as int64 values as the demo does (no range check here: a negative id is
-// hashed like numpy would, the callers' Compression rejects ids outside the vocabulary).
+// hashed like numpy would, the callers' Compression rejects ids outside the vocabulary),
+// except -1 under the kDeadBlocks and kEosResets boundary rules, which marks a DEAD (masked)
+// position. Under kEosResets the compressed pad id is the EOS id.
 #pragma once
 
 #include <array>
@@ -64,6 +66,11 @@ class NgramHasher {
   void hash_window(int layer_index, const int64_t* xt, int64_t* out) const {
     fast_[layer_index](plans_[layer_index], xt, 1, out);
   }
+  // Variant boundaries (HashConfig::BoundaryRule): whether positions [begin, end) of a sequence
+  // see a DEAD id or an EOS within their windows (never under kPad), and the window of the
+  // position at xt as the rule reads it: win[N-1-k] = lookback k, x[-k] readable for k <= back.
+  bool has_boundary(const int64_t* ids, int64_t begin, int64_t end) const;
+  void boundary_window(const int64_t* xt, int64_t back, int64_t* win) const;
 
  private:
   hash_detail::RowsFn rows_fn(HashKernel kernel, int layer_index) const;

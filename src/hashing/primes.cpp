@@ -106,4 +106,16 @@ std::vector<std::vector<int64_t>> demo_table_sizes(const std::vector<int64_t>& v
   return sizes;
 }
 
+std::vector<std::vector<int64_t>> consecutive_table_sizes(int64_t base, int columns, size_t n_layers) {
+  ENGRAM_CHECK(base >= 1 && columns >= 1);
+  std::vector<std::vector<int64_t>> sizes(n_layers);
+  uint64_t p = static_cast<uint64_t>(base - 1);
+  for (size_t l = 0; l < n_layers; ++l)
+    for (int c = 0; c < columns; ++c) {
+      p = next_prime(p);
+      sizes[l].push_back(static_cast<int64_t>(p));
+    }
+  return sizes;
+}
+
 }  // namespace engram

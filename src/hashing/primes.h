@@ -38,4 +38,8 @@ class PrimeSearch {
 std::vector<std::vector<int64_t>> demo_table_sizes(const std::vector<int64_t>& vocab_size_per_ngram,
                                                    int n_heads, size_t n_layers);
 
+// Qwen's sizes: table j (layer-major, then n, then head; `columns` per layer) has the
+// (j+1)-th prime above base - 1, so every table of every layer is a distinct consecutive prime.
+std::vector<std::vector<int64_t>> consecutive_table_sizes(int64_t base, int columns, size_t n_layers);
+
 }  // namespace engram

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <random>
+#include <tuple>
 
 #include "core/file.h"
 #include "core/json_util.h"
@@ -165,6 +166,116 @@ TEST(Cli, HashAndPipelineAgree) {
   EXPECT_EQ(p.at("hash_ids").at("1"), rows[0]);
   EXPECT_EQ(p.at("compressed_ids"), h.at("compressed_ids")[0]);
   EXPECT_EQ(p.at("compression").at("compressed_size").get<int64_t>(), 98627);
+}
+
+TEST(Cli, LayoutPresets) {
+  Json v = engram_json("layout --preset deepseek-v4.1 --json");
+  expect_keys(v, {"preset", "vocab_size", "eos_token_id", "layers"});
+  EXPECT_EQ(v.at("preset"), "deepseek-v4.1");
+  ASSERT_EQ(v.at("layers").size(), 2u);
+  const std::vector<int64_t> want_rows = {384006168, 384016682};
+  for (size_t l = 0; l < 2; ++l) {
+    const Json& L = v["layers"][l];
+    expect_keys(L, {"layer_id", "columns", "rows", "table_rows", "row_bytes", "prime_sizes", "offsets"});
+    EXPECT_EQ(L.at("rows").get<int64_t>(), want_rows[l]);
+    EXPECT_EQ(L.at("table_rows").get<int64_t>(), want_rows[l]);
+    EXPECT_EQ(L.at("row_bytes").get<int64_t>(), 264);
+    EXPECT_EQ(L.at("columns").get<int>(), 24);
+    const auto primes = L.at("prime_sizes").get<std::vector<int64_t>>();
+    const auto offsets = L.at("offsets").get<std::vector<int64_t>>();
+    ASSERT_EQ(primes.size(), 24u);
+    int64_t acc = 0;
+    for (size_t c = 0; c < 24; ++c) {
+      EXPECT_EQ(offsets[c], acc);
+      acc += primes[c];
+    }
+    EXPECT_EQ(acc, want_rows[l]);
+  }
+  EXPECT_EQ(v["layers"][0]["layer_id"], 1);
+  EXPECT_EQ(v["layers"][1]["layer_id"], 14);
+  EXPECT_TRUE(v.at("eos_token_id").is_null());
+
+  Json q = engram_json("layout --preset qwen4exp --json");
+  EXPECT_EQ(q.at("vocab_size").get<int64_t>(), 248320);
+  EXPECT_EQ(q.at("eos_token_id").get<int64_t>(), 248044);
+  ASSERT_EQ(q.at("layers").size(), 1u);
+  EXPECT_EQ(q["layers"][0]["rows"].get<int64_t>(), 320001446);
+  EXPECT_EQ(q["layers"][0]["table_rows"].get<int64_t>(), 320001536);
+  EXPECT_EQ(q["layers"][0]["row_bytes"].get<int64_t>(), 320);
+  EXPECT_EQ(q["layers"][0]["columns"].get<int>(), 16);
+
+  // A model's config.json gives the same layout; one that contradicts the preset is refused.
+  const std::string dir = work_dir();
+  write_file_atomic(dir + "/config.json", R"({"model_type": "qwen4_exp", "text_config": {"model_type":
+      "qwen4_exp_text", "hidden_size": 2560, "vocab_size": 248320, "ple_layer_ids": [2], "eos_token_id": 248044}})");
+  Json h = engram_json("layout --hf-config " + quote(dir + "/config.json") + " --json");
+  EXPECT_EQ(h.at("layers"), q.at("layers"));
+  CliRun bad = engram("layout --preset deepseek-v4.1 --hf-config " + quote(dir + "/config.json"));
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("contradicts"), std::string::npos) << bad.err;
+  CliRun unknown = engram("layout --preset gpt-5 --json");
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_NE(unknown.err.find("unknown preset 'gpt-5'"), std::string::npos) << unknown.err;
+}
+
+// The vendored vectors of tools/peers/released_hash_ref.py through the CLI, batch and decode.
+TEST(Cli, HashPresetsMatchTheModelCodeReference) {
+  const std::string dir = work_dir();
+  for (const auto& [file, preset, flags] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"deepseek_v41.json", "deepseek-v4.1", " --compressed --pad 2"}, {"qwen4exp.json", "qwen4exp", ""}}) {
+    const Json want = load_json_file(std::string(ENGRAM_SOURCE_DIR) + "/tests/data/presets/" + file);
+    write_file_atomic(dir + "/ids.json", want.at("ids").dump());
+    for (const char* mode : {"", " --decode"}) {
+      Json got = engram_json("hash --preset " + preset + " --ids " + quote(dir + "/ids.json") + flags + mode + " --json");
+      ASSERT_EQ(got.at("layers").size(), want.at("layers").size()) << preset;
+      for (size_t l = 0; l < want["layers"].size(); ++l) {
+        EXPECT_EQ(got["layers"][l].at("layer_id"), want["layers"][l].at("layer_id"));
+        EXPECT_EQ(got["layers"][l].at("row_ids"), want["layers"][l].at("row_ids")) << preset << mode;
+      }
+    }
+  }
+}
+
+TEST(Cli, HashPresetErrors) {
+  const std::string dir = work_dir();
+  write_file_atomic(dir + "/big.json", "[[1, 2, 248320]]");
+  CliRun r = engram("hash --preset qwen4exp --ids " + quote(dir + "/big.json") + " --json");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("id 248320 at [0][2]"), std::string::npos) << r.err;
+  write_file_atomic(dir + "/neg.json", "[[1, -2]]");
+  r = engram("hash --preset deepseek-v4.1 --compressed --ids " + quote(dir + "/neg.json"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("id -2 at [0][1]"), std::string::npos) << r.err;
+  write_file_atomic(dir + "/c.json", "[[1, 99092]]");
+  r = engram("hash --preset deepseek-v4.1 --compressed --ids " + quote(dir + "/c.json"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("compressed vocabulary [0, 99092)"), std::string::npos) << r.err;
+  // DeepSeek-V3's tokenizer compresses to 98,627 ids, not V4.1's 99,092: refused, since the
+  // multipliers would silently change.
+  write_file_atomic(dir + "/raw.json", "[[1, 2, 3]]");
+  r = engram("hash --preset deepseek-v4.1 --ids " + quote(dir + "/raw.json"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("98627"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("99092"), std::string::npos) << r.err;
+  r = engram("hash --preset qwen4exp --pad 3 --ids " + quote(dir + "/raw.json"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("--pad does not apply"), std::string::npos) << r.err;
+  r = engram("hash --preset demo --config x.json --ids " + quote(dir + "/raw.json"));
+  EXPECT_EQ(r.code, 1);
+  // The demo preset hashes what --config with the demo's fields hashes (its compressed ids).
+  write_file_atomic(dir + "/demo.json", HashConfig::demo_default().to_json_text());
+  Json a = engram_json("hash --preset demo --ids " + quote(dir + "/raw.json") + " --json");
+  Json b = engram_json("hash --config " + quote(dir + "/demo.json") + " --ids " + quote(dir + "/raw.json") + " --json");
+  const Json& local = b.at("hash_ids").at("1")[0][2];
+  const Json& global = a.at("layers")[0].at("row_ids")[0][2];
+  ASSERT_EQ(local.size(), global.size());
+  const auto primes = HashConfig::demo_default().table_sizes()[0];
+  int64_t off = 0;
+  for (size_t c = 0; c < local.size(); ++c) {
+    EXPECT_EQ(global[c].get<int64_t>(), off + local[c].get<int64_t>());
+    off += primes[c];
+  }
 }
 
 TEST(Cli, LayerForwardFastReferenceAndInProcessAgree) {

@@ -2,17 +2,11 @@
 
 #include "core/error.h"
 #include "core/json_util.h"
+#include "test_util.h"
 
 namespace engram {
 
-static std::string error_of(auto fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
 
 TEST(JsonUtil, ParseErrorNamesSourceAndOffset) {
   std::string msg = error_of([] { parse_json("{\"a\": [1, 2", "cfg.json"); });

@@ -3,6 +3,9 @@
 // JSON output: {"multipliers": {layer: [...]}, "table_sizes": {layer: [[n=2 primes], ...]},
 // "hash_ids": {layer: [B][T][columns]}, "compressed_ids": [B][T], "input_ids": [B][T],
 // "half_bound": ..., ...}, layers keyed by their id as a string.
+// With --preset NAME (or --hf-config): a released model's addressing (hashing/presets.h);
+// output {"preset", "layers": [{"layer_id", "row_ids": [B][T][columns]}]}, row ids within the
+// layer's table (offsets added); -1 in IDS.json marks a DEAD (masked) position.
 // Below the public API: prints the multipliers and the hash kernel's raw ids, which
 // engram::Addressing hides (hashing/ngram_hash.h is the stage on its own).
 #include <algorithm>
@@ -14,6 +17,8 @@
 #include "core/json_util.h"
 #include "core/paths.h"
 #include "hashing/ngram_hash.h"
+#include "hashing/presets.h"
+#include "preset_option.h"
 #include "engram/compression.h"
 #include "engram/tokenizer.h"
 
@@ -23,9 +28,13 @@ namespace {
 struct HashOptions {
   std::string tokenizer;
   std::string config;
+  std::string preset, hf_config;
   std::string ids_path;
   std::string text;
   bool json = false;
+  bool compressed = false;
+  bool decode = false;
+  int64_t pad = -1;  // -1: the preset's
 };
 
 // IDS.json: a [B][T] array of integers with equal rows. Errors name the row or [b][t].
@@ -49,8 +58,138 @@ std::vector<int64_t> read_ids_file(const std::string& path, int64_t& B, int64_t&
   return ids;
 }
 
+// A released model's row ids: ids checked (DEAD = -1 allowed where the variant has one),
+// compressed when the model compresses and the ids are raw, hashed in batch or token by token.
+void run_preset_hash(const HashOptions& o) {
+  const ModelPreset p = resolve_preset(o.preset, o.hf_config);
+  const HashConfig& cfg = p.hash;
+  const bool has_dead = cfg.boundary != HashConfig::BoundaryRule::kPad;
+  int64_t B = 1, T = 0;
+  std::vector<int64_t> ids;
+  std::string source;
+  std::unique_ptr<Tokenizer> tok;
+  auto tokenizer = [&]() -> const Tokenizer& {
+    if (!tok) tok = std::make_unique<Tokenizer>(Tokenizer::load(resolve_tokenizer_path(o.tokenizer)));
+    return *tok;
+  };
+  if (!o.ids_path.empty()) {
+    ids = read_ids_file(o.ids_path, B, T);
+    source = o.ids_path;
+  } else {
+    if (!p.compressed && o.tokenizer.empty())
+      throw Error("hash: --text with preset " + p.name + " needs --tokenizer (the model's own tokenizer.json)");
+    for (int32_t id : tokenizer().encode(o.text, false)) ids.push_back(id);
+    T = static_cast<int64_t>(ids.size());
+    source = "--text";
+  }
+  if (!p.compressed && o.pad >= 0)
+    throw Error("hash: --pad does not apply to preset " + p.name + ": its lookbacks read the EOS id " +
+                std::to_string(cfg.pad_id));
+  // The vocabulary the ids must lie in, and the compressed (canonical) pad id.
+  int64_t vocab = p.vocab_size, hash_vocab = p.compressed_vocab_size, pad = cfg.pad_id;
+  std::vector<int32_t> lookup;
+  if (p.compressed && !o.compressed) {
+    Compression comp = Compression::build(tokenizer());
+    if (p.compressed_vocab_size > 0 && comp.compressed_size() != p.compressed_vocab_size)
+      throw Error("hash: the tokenizer compresses to " + std::to_string(comp.compressed_size()) + " ids but preset " +
+                  p.name + " needs " + std::to_string(p.compressed_vocab_size) +
+                  " (its multipliers derive from that size: use the model's own tokenizer, or pass canonical ids "
+                  "with --compressed)");
+    vocab = comp.vocab_size();
+    hash_vocab = comp.compressed_size();
+    if (cfg.pad_id >= vocab)
+      throw Error("hash: pad id " + std::to_string(cfg.pad_id) + " is outside the tokenizer vocabulary");
+    pad = comp.map(cfg.pad_id);
+    lookup = comp.lookup();
+  } else if (p.compressed) {
+    if (hash_vocab <= 0) {  // the demo: its compressed size is the tokenizer's
+      hash_vocab = Compression::build(tokenizer()).compressed_size();
+    }
+    vocab = hash_vocab;
+    if (o.pad >= 0) pad = o.pad;
+    if (pad >= hash_vocab)
+      throw Error("hash: --pad " + std::to_string(pad) + " is outside the compressed vocabulary [0, " +
+                  std::to_string(hash_vocab) + ")");
+  }
+  for (int64_t i = 0; i < B * T; ++i) {
+    const int64_t v = ids[i];
+    if (v == HashConfig::kDeadId && has_dead) continue;
+    if (v < 0 || v >= vocab)
+      throw Error(source + ": id " + std::to_string(v) + " at [" + std::to_string(i / T) + "][" +
+                  std::to_string(i % T) + "] is outside the " + (o.compressed ? "compressed " : "") + "vocabulary [0, " +
+                  std::to_string(vocab) + ")" + (has_dead ? " (-1 marks a DEAD position)" : ""));
+    if (!lookup.empty()) ids[i] = lookup[v];
+  }
+
+  NgramHasher h(cfg, hash_vocab, pad);
+  const int L = h.n_layers(), C = h.columns();
+  std::vector<int64_t> rows(static_cast<size_t>(L) * B * T * C);
+  if (o.decode) {
+    IncrementalHasher inc(h);
+    std::vector<int64_t> step(static_cast<size_t>(L) * C);
+    for (int64_t b = 0; b < B; ++b) {
+      inc.reset();
+      for (int64_t t = 0; t < T; ++t) {
+        inc.append(ids[b * T + t], step);
+        for (int l = 0; l < L; ++l)
+          std::copy(step.begin() + l * C, step.begin() + (l + 1) * C,
+                    rows.begin() + ((static_cast<int64_t>(l) * B + b) * T + t) * C);
+      }
+    }
+  } else {
+    h.hash_all(ids, B, T, rows);
+  }
+  Json layers = Json::array();
+  for (int l = 0; l < L; ++l) {
+    std::vector<int64_t> off(C);
+    int64_t acc = 0;
+    for (int c = 0; c < C; ++c) {
+      off[c] = acc;
+      acc += h.table_sizes(l)[c];
+    }
+    Json hb = Json::array();
+    for (int64_t b = 0; b < B; ++b) {
+      Json ht = Json::array();
+      for (int64_t t = 0; t < T; ++t) {
+        const int64_t* r = rows.data() + ((static_cast<int64_t>(l) * B + b) * T + t) * C;
+        std::vector<int64_t> g(C);
+        for (int c = 0; c < C; ++c) g[c] = off[c] + r[c];
+        ht.push_back(std::move(g));
+      }
+      hb.push_back(std::move(ht));
+    }
+    layers.push_back(Json{{"layer_id", cfg.layer_ids[l]}, {"row_ids", std::move(hb)}});
+  }
+  if (o.json) {
+    Json out{{"preset", p.name}, {"pad_id", pad}, {"layers", std::move(layers)}};
+    std::printf("%s\n", out.dump().c_str());
+    return;
+  }
+  std::printf("preset %s: B=%lld, T=%lld, %d columns per layer, pad/EOS id %lld (%s)\n", p.name.c_str(),
+              static_cast<long long>(B), static_cast<long long>(T), C, static_cast<long long>(pad),
+              o.decode ? "token by token" : "batch");
+  const int64_t shown = std::min<int64_t>(B * T, 32);
+  for (int64_t i = 0; i < shown; ++i)
+    for (int l = 0; l < L; ++l) {
+      std::printf("[%lld][%lld] layer %d:", static_cast<long long>(i / T), static_cast<long long>(i % T),
+                  cfg.layer_ids[l]);
+      for (const Json& v : layers[l]["row_ids"][i / T][i % T]) std::printf(" %lld", v.get<long long>());
+      std::printf("\n");
+    }
+  if (B * T > shown)
+    std::printf("... %lld more positions (use --json for all)\n", static_cast<long long>(B * T - shown));
+}
+
 void run_hash(const HashOptions& o) {
   if (o.ids_path.empty() == o.text.empty()) throw Error("hash: give exactly one of --ids IDS.json or --text S");
+  if (!o.preset.empty() || !o.hf_config.empty()) {
+    if (!o.config.empty()) throw Error("hash: give --config or --preset/--hf-config, not both");
+    run_preset_hash(o);
+    return;
+  }
+  if (o.config.empty()) throw Error("hash: give --config CFG.json or --preset NAME");
+  if (o.compressed || o.decode || o.pad >= 0)
+    throw Error("hash: --compressed, --decode and --pad go with --preset (or --hf-config)");
   HashConfig cfg = hash_config_from_json(load_json_file(o.config), o.config);
   Tokenizer tok = Tokenizer::load(resolve_tokenizer_path(o.tokenizer));
   Compression comp = Compression::build(tok);
@@ -172,9 +311,18 @@ void add_hash_command(CLI::App& app) {
                   "tokenizer.json (default: the DeepSeek-V3 file fetched by scripts/setup.sh)");
   cmd->add_option("--config", o->config,
                   "CFG.json with the demo's field names: engram_vocab_size, max_ngram_size, n_embed_per_ngram, "
-                  "n_head_per_ngram, layer_ids, pad_id, seed (missing fields take the demo defaults)")
-      ->required();
-  CLI::Option* ids = cmd->add_option("--ids", o->ids_path, "IDS.json: a [B][T] array of raw token ids");
+                  "n_head_per_ngram, layer_ids, pad_id, seed (missing fields take the demo defaults)");
+  cmd->add_option("--preset", o->preset, "a released model's addressing instead of --config: " + preset_help());
+  cmd->add_option("--hf-config", o->hf_config,
+                  "a model's HF config.json (deepseek_v41, qwen4_exp); with --preset its fields must agree");
+  cmd->add_flag("--compressed", o->compressed,
+                "with --preset: IDS.json holds canonical (compressed) ids already; -1 marks a DEAD position");
+  cmd->add_option("--pad", o->pad,
+                  "with --preset --compressed: the canonical pad id (default: the preset's pad id, 2 for "
+                  "deepseek-v4.1, which DeepSeek's compression maps to itself)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--decode", o->decode, "with --preset: hash token by token as in decoding (same row ids)");
+  CLI::Option* ids = cmd->add_option("--ids", o->ids_path, "IDS.json: a [B][T] array of token ids");
   CLI::Option* text = cmd->add_option("--text", o->text, "text to tokenize (no BOS), hashed as B=1");
   ids->excludes(text);
   cmd->add_flag("--json", o->json, "print machine-readable JSON on stdout");

@@ -11,6 +11,7 @@ namespace engram::cli {
 void add_tokenize_command(CLI::App& app);   // cmd_tokenize.cpp
 void add_compress_command(CLI::App& app);   // cmd_compress.cpp
 void add_hash_command(CLI::App& app);       // cmd_hash.cpp
+void add_layout_command(CLI::App& app);     // cmd_layout.cpp
 void add_pipeline_command(CLI::App& app);   // cmd_pipeline.cpp
 void add_layer_command(CLI::App& app);      // cmd_layer.cpp
 void add_table_command(CLI::App& app);      // cmd_table.cpp

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   add_tokenize_command(app);
   add_compress_command(app);
   add_hash_command(app);
+  add_layout_command(app);
   add_pipeline_command(app);
   add_layer_command(app);
   add_table_command(app);
