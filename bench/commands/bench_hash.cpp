@@ -1,6 +1,8 @@
 // `engram bench hash`: the addressing hot path on the demo's default config (both layers,
 // 2 x 16 columns), measured as the numpy peer (tools/peers/numpy_hash_bench.py) does it:
-// random raw ids in [0, vocab) -> compression lookup -> row ids of every layer.
+// random raw ids in [0, vocab) -> compression lookup -> row ids of every layer. --preset
+// measures a released model's addressing (V4.1: 2 x 24 columns, N 4; Qwen: 16 columns), with
+// --boundary-every putting DEAD/EOS tokens into the ids (their windows take the slow path).
 // Reports the median over repetitions after a warm-up, the hash-only and compression-only
 // parts, the bound set by merely writing the output (a plain store loop over the same
 // buffer), and the incremental decode cost per token (compress one id + append).
@@ -16,6 +18,7 @@
 #include "core/progress.h"
 #include "core/stats.h"
 #include "hashing/ngram_hash.h"
+#include "hashing/presets.h"
 #include "engram/compression.h"
 #include "engram/tokenizer.h"
 
@@ -31,6 +34,8 @@ struct BenchHashOptions {
   int64_t decode_tokens = 200000;
   std::string kernel = "auto";
   std::string tokenizer;
+  std::string preset = "demo";
+  int64_t boundary_every = 0;
   bool json = false;
 };
 
@@ -55,26 +60,59 @@ void run_bench_hash(const BenchHashOptions& o) {
   const HashKernel kernel = parse_hash_kernel(o.kernel);
   if (!hash_kernel_available(kernel)) throw Error("bench hash: kernel '" + o.kernel + "' is not available here");
 
+  if (o.boundary_every < 0) throw Error("bench hash: --boundary-every must be >= 0");
   double t_setup = now_seconds();
-  Tokenizer tok = Tokenizer::load(resolve_tokenizer_path(o.tokenizer));
-  Compression comp = Compression::build(tok);
-  HashConfig cfg = HashConfig::demo_default();
-  NgramHasher h(cfg, comp.compressed_size(), comp.map(cfg.pad_id));
+  const ModelPreset preset = builtin_preset(o.preset);
+  const HashConfig& cfg = preset.hash;
+  // The demo compresses through the tokenizer; the released presets hash canonical (V4.1,
+  // whose tokenizer is not here) or raw (Qwen) ids directly, so their compression is the
+  // identity and the "compress" stage is a copy.
+  const bool demo = preset.name == "demo";
+  std::vector<int32_t> identity;
+  if (!demo) {
+    identity.resize(static_cast<size_t>(preset.compressed ? preset.compressed_vocab_size : preset.vocab_size));
+    for (size_t i = 0; i < identity.size(); ++i) identity[i] = static_cast<int32_t>(i);
+  }
+  Compression comp = demo ? Compression::build(Tokenizer::load(resolve_tokenizer_path(o.tokenizer)))
+                          : Compression::from_lookup(identity);
+  const int64_t pad = demo ? comp.map(cfg.pad_id) : cfg.pad_id;
+  NgramHasher h(cfg, comp.compressed_size(), pad);
   t_setup = now_seconds() - t_setup;
+  // Boundary tokens (DEAD for V4.1, EOS for Qwen) about every K positions, jittered.
+  const int64_t boundary_id = cfg.boundary == HashConfig::BoundaryRule::kEosResets ? pad : HashConfig::kDeadId;
+  if (o.boundary_every > 0 && cfg.boundary == HashConfig::BoundaryRule::kPad)
+    throw Error("bench hash: preset " + preset.name + " has no boundary tokens (--boundary-every needs "
+                "deepseek-v4.1 or qwen4exp)");
 
   const int64_t B = o.batch, T = o.seq, N = B * T;
   const int L = h.n_layers(), C = h.columns();
   std::mt19937_64 rng(12345);
   std::vector<int64_t> raw(N), ids(N);
   for (auto& x : raw) x = static_cast<int64_t>(rng() % static_cast<uint64_t>(comp.vocab_size()));
+  int64_t n_boundary = 0;
+  if (o.boundary_every > 0)
+    for (int64_t i = static_cast<int64_t>(rng() % static_cast<uint64_t>(o.boundary_every)); i < N;
+         i += 1 + static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * o.boundary_every))) {
+      raw[i] = boundary_id;
+      ++n_boundary;
+    }
   std::vector<int64_t> out(static_cast<size_t>(L) * N * C);
+  // DEAD ids pass through the compression stage unchanged (Addressing does the same).
+  auto compress = [&] {
+    if (n_boundary == 0 || boundary_id != HashConfig::kDeadId) {
+      comp.map(raw, ids);
+      return;
+    }
+    const auto& lut = comp.lookup();
+    for (int64_t i = 0; i < N; ++i) ids[i] = raw[i] == HashConfig::kDeadId ? raw[i] : lut[raw[i]];
+  };
 
   const double t_full = time_median(o.warmup, o.reps, [&] {
-    comp.map(raw, ids);
+    compress();
     h.hash_all_with(kernel, ids, B, T, out, o.threads);
   });
   const double t_hash = time_median(o.warmup, o.reps, [&] { h.hash_all_with(kernel, ids, B, T, out, o.threads); });
-  const double t_comp = time_median(o.warmup, o.reps, [&] { comp.map(raw, ids); });
+  const double t_comp = time_median(o.warmup, o.reps, compress);
   // The write bound: storing the same number of row-id bytes with nothing to compute.
   int64_t fill = 0;
   const double t_store = time_median(o.warmup, o.reps, [&] {
@@ -116,7 +154,10 @@ void run_bench_hash(const BenchHashOptions& o) {
   r["threads"] = o.threads;
   r["reps"] = o.reps;
   r["kernel"] = hash_kernel_name(kernel == HashKernel::kAuto ? h.kernel() : kernel);
-  r["config"] = "demo_default (layers 1 and 15, N 3, 8 heads: 2 x 16 columns)";
+  r["preset"] = preset.name;
+  r["config"] = preset.name + ": " + std::to_string(L) + " layer(s) x " + std::to_string(C) + " columns, N " +
+                std::to_string(cfg.max_ngram_size);
+  r["boundary_tokens"] = n_boundary;
   r["setup_s"] = t_setup;
   if (o.json) {
     std::printf("%s\n", r.dump().c_str());
@@ -151,6 +192,13 @@ void add_bench_hash(CLI::App& bench) {
       ->capture_default_str();
   cmd->add_option("--kernel", o->kernel, "auto, reference, scalar or avx512")->capture_default_str();
   cmd->add_option("--tokenizer", o->tokenizer, "tokenizer.json for the compression table (default: setup.sh's)");
+  cmd->add_option("--preset", o->preset, "addressing preset: demo, deepseek-v4.1 or qwen4exp (the released ones "
+                                          "hash canonical/raw ids: no tokenizer)")
+      ->capture_default_str();
+  cmd->add_option("--boundary-every", o->boundary_every,
+                  "put a boundary token (DEAD for deepseek-v4.1, EOS for qwen4exp) about every K positions "
+                  "(0: none)")
+      ->capture_default_str();
   cmd->add_flag("--json", o->json, "print one JSON object on stdout");
   cmd->callback([o] { run_bench_hash(*o); });
 }

@@ -134,19 +134,10 @@ bool NgramHasher::has_boundary(const int64_t* ids, int64_t begin, int64_t end) c
 }
 
 // Positions [begin, end) of one sequence ids[0..T) of one layer -> out (row `begin` first).
-// The first N-1 positions read a padded copy so that the kernels never branch on t. Ranges
-// that see a DEAD id or an EOS (variant boundaries) build each position's window instead.
-void NgramHasher::hash_range(RowsFn fn, int l, const int64_t* ids, int64_t T, int64_t begin,
-                             int64_t end, int64_t* out) const {
+// The first N-1 positions read a padded copy so that the kernels never branch on t.
+void NgramHasher::hash_plain(RowsFn fn, int l, const int64_t* ids, int64_t T, int64_t begin, int64_t end,
+                             int64_t* out) const {
   const int64_t N = cfg_.max_ngram_size, C = columns();
-  if (has_boundary(ids, begin, end)) {
-    int64_t win[HashConfig::kMaxNgram];
-    for (int64_t t = begin; t < end; ++t, out += C) {
-      boundary_window(ids + t, t, win);
-      fn(plans_[l], win + N - 1, 1, out);
-    }
-    return;
-  }
   const int64_t head_end = std::min<int64_t>(end, N - 1);
   if (begin < head_end) {
     int64_t buf[2 * HashConfig::kMaxNgram];
@@ -157,6 +148,42 @@ void NgramHasher::hash_range(RowsFn fn, int l, const int64_t* ids, int64_t T, in
     begin = head_end;
   }
   if (begin < end) fn(plans_[l], ids + begin, end - begin, out);
+}
+
+// hash_plain, except that under a variant boundary rule the positions within N-1 after a
+// DEAD id or an EOS build their own windows (boundary_window); the runs between them keep
+// the fast kernel, so a boundary costs N-1 slow positions, not its whole row.
+void NgramHasher::hash_range(RowsFn fn, int l, const int64_t* ids, int64_t T, int64_t begin, int64_t end,
+                             int64_t* out) const {
+  if (cfg_.boundary == HashConfig::BoundaryRule::kPad) {
+    hash_plain(fn, l, ids, T, begin, end, out);
+    return;
+  }
+  const int64_t N = cfg_.max_ngram_size, C = columns();
+  const bool eos = cfg_.boundary == HashConfig::BoundaryRule::kEosResets;
+  auto is_boundary = [&](int64_t i) { return ids[i] == HashConfig::kDeadId || (eos && ids[i] == pad_); };
+  int64_t last = -2 * HashConfig::kMaxNgram;  // the latest boundary at or before the position
+  for (int64_t i = std::max<int64_t>(0, begin - (N - 1)); i < begin; ++i)
+    if (is_boundary(i)) last = i;
+  int64_t win[HashConfig::kMaxNgram];
+  for (int64_t t = begin; t < end;) {
+    int64_t run = t;
+    for (; run < end; ++run) {
+      if (is_boundary(run)) last = run;
+      if (run - last < N) break;
+    }
+    if (run > t) {
+      hash_plain(fn, l, ids, T, t, run, out);
+      out += (run - t) * C;
+      t = run;
+    }
+    for (; t < end; ++t, out += C) {
+      if (is_boundary(t)) last = t;
+      if (t - last >= N) break;
+      boundary_window(ids + t, t, win);
+      fn(plans_[l], win + N - 1, 1, out);
+    }
+  }
 }
 
 void NgramHasher::hash(std::span<const int64_t> ids, int64_t B, int64_t T, int layer_index,

@@ -75,6 +75,8 @@ class NgramHasher {
  private:
   hash_detail::RowsFn rows_fn(HashKernel kernel, int layer_index) const;
   void check_shape(size_t n_ids, int64_t B, int64_t T, size_t n_out, int64_t layers) const;
+  void hash_plain(hash_detail::RowsFn fn, int layer_index, const int64_t* ids, int64_t T, int64_t begin,
+                  int64_t end, int64_t* out) const;
   void hash_range(hash_detail::RowsFn fn, int layer_index, const int64_t* ids, int64_t T,
                   int64_t begin, int64_t end, int64_t* out) const;
 

@@ -174,7 +174,8 @@ TEST(Presets, AddressingServesQwenWithMaskedIds) {
 TEST(Presets, BoundaryRulesFastEqualsReferenceOnRandomIds) {
   std::mt19937_64 rng(99);
   for (Rule rule : {Rule::kDeadBlocks, Rule::kEosResets})
-    for (int N : {2, 3, 4, 6}) {
+    for (int N : {2, 3, 4, 6})
+      for (uint64_t every : {20u, 700u}) {  // dense boundaries; long fast runs between them
       HashConfig c;
       c.max_ngram_size = N;
       c.n_head_per_ngram = 3;
@@ -191,7 +192,7 @@ TEST(Presets, BoundaryRulesFastEqualsReferenceOnRandomIds) {
       const int64_t B = 4, T = 3000;  // > 1024 positions: two thread parts split mid-row
       std::vector<int64_t> ids(B * T);
       for (int64_t& v : ids) {
-        const uint64_t r = rng() % 20;
+        const uint64_t r = rng() % every;
         v = r == 0 ? HashConfig::kDeadId : (r == 1 ? pad : static_cast<int64_t>(rng() % V));
       }
       for (int64_t t = 0; t < T; ++t) ids[t] = static_cast<int64_t>(rng() % V);  // a row with no boundary
@@ -199,7 +200,7 @@ TEST(Presets, BoundaryRulesFastEqualsReferenceOnRandomIds) {
       std::vector<int64_t> ref(cells), fast(cells);
       h.hash_all_with(HashKernel::kReference, ids, B, T, ref);
       h.hash_all(ids, B, T, fast, 2);
-      ASSERT_EQ(fast, ref) << "rule " << hash_rule_name(rule) << " N " << N;
+      ASSERT_EQ(fast, ref) << "rule " << hash_rule_name(rule) << " N " << N << " every " << every;
       IncrementalHasher inc(h);
       std::vector<int64_t> step(static_cast<size_t>(h.n_layers()) * h.columns());
       const int C = h.columns();
@@ -214,6 +215,32 @@ TEST(Presets, BoundaryRulesFastEqualsReferenceOnRandomIds) {
         }
       }
     }
+}
+
+// A thread part that starts within N-1 positions after a boundary must still build windows
+// for its first positions (the boundary lies in the previous part).
+TEST(Presets, BoundaryJustBeforeAThreadSplit) {
+  for (Rule rule : {Rule::kDeadBlocks, Rule::kEosResets}) {
+    HashConfig c;
+    c.max_ngram_size = 4;
+    c.n_head_per_ngram = 2;
+    c.n_embed_per_ngram = 8;
+    c.layer_ids = {3};
+    c.engram_vocab_size = {500, 500, 500};
+    c.boundary = rule;
+    c.pad_id = 9;
+    NgramHasher h(c, 100, 9);
+    const int64_t T = 4096, split = 2048;  // hash_all with 2 threads splits at T / 2
+    for (int64_t d = 0; d < 5; ++d) {
+      std::vector<int64_t> ids(T);
+      for (int64_t t = 0; t < T; ++t) ids[t] = 10 + (t * 7919) % 90;
+      ids[split - 1 - d] = rule == Rule::kDeadBlocks ? HashConfig::kDeadId : 9;
+      std::vector<int64_t> ref(T * h.columns()), fast(ref.size());
+      h.hash_all_with(HashKernel::kReference, ids, 1, T, ref);
+      h.hash_all(ids, 1, T, fast, 2);
+      EXPECT_EQ(fast, ref) << hash_rule_name(rule) << " boundary " << d + 1 << " before the split";
+    }
+  }
 }
 
 TEST(Presets, DemoRuleIgnoresMinusOne) {
