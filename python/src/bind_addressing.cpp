@@ -7,6 +7,7 @@
 #include <string>
 
 #include "arrays.h"
+#include "hashing/presets.h"
 #include "engram/addressing.h"
 #include "engram/compression.h"
 #include "engram/hash_config.h"
@@ -26,15 +27,9 @@ pb::dict config_to_dict(const HashConfig& c) {
   return json.attr("loads")(c.to_json_text());
 }
 
-// The presets this build knows. The released models' presets are issue 15's.
-HashConfig preset(const std::string& name) {
-  if (name == "demo") return HashConfig::demo_default();
-  throw Error("unknown preset '" + name + "' (known: demo)");
-}
-
 HashConfig config_arg(const pb::object& config, const std::string& preset_name) {
   if (!config.is_none() && !preset_name.empty()) throw pb::value_error("pass config or preset, not both");
-  if (!preset_name.empty()) return preset(preset_name);
+  if (!preset_name.empty()) return builtin_preset(preset_name).hash;
   if (config.is_none()) throw pb::value_error("a config (dict or HashConfig) or a preset name is required");
   if (pb::isinstance<HashConfig>(config)) {
     HashConfig c = config.cast<HashConfig>();
@@ -71,6 +66,15 @@ std::shared_ptr<Tokenizer> tokenizer_arg(const pb::object& t) {
 }  // namespace
 
 void bind_addressing(pb::module_& m) {
+  m.def("presets", &preset_names, "The built-in addressing presets: demo, deepseek-v4.1, qwen4exp.");
+  m.def(
+      "layout",
+      [](const std::string& name) {
+        return pb::module_::import("json").attr("loads")(preset_layout_json(builtin_preset(name)).dump());
+      },
+      pb::arg("preset"),
+      "A preset's table layout as `engram layout --preset NAME --json` prints it: prime sizes, offsets, rows "
+      "(prime sum) and table_rows (allocated) per layer, row bytes, the variant's rules.");
   pb::class_<Tokenizer, std::shared_ptr<Tokenizer>>(m, "Tokenizer",
                                                     "A Hugging Face tokenizer.json (byte-level BPE), immutable.")
       .def(pb::init([](const pb::object& path) {
@@ -181,14 +185,36 @@ void bind_addressing(pb::module_& m) {
       .def(pb::init([](const pb::object& tokenizer, const pb::object& config, const std::string& preset_name) {
              HashConfig cfg = config_arg(config, preset_name);
              Hasher h;
+             if (tokenizer.is_none()) {
+               // A released model's ids without its tokenizer: canonical ids (V4.1) or raw ids
+               // (Qwen, which does not compress) pass through an identity compression.
+               if (preset_name.empty() || preset_name == "demo")
+                 throw pb::value_error("tokenizer is required (only the released presets hash ids without one)");
+               const ModelPreset p = builtin_preset(preset_name);
+               std::vector<int32_t> identity(
+                   static_cast<size_t>(p.compressed ? p.compressed_vocab_size : p.vocab_size));
+               for (size_t i = 0; i < identity.size(); ++i) identity[i] = static_cast<int32_t>(i);
+               pb::gil_scoped_release nogil;
+               h.addr = std::make_unique<Addressing>(Compression::from_lookup(std::move(identity)), cfg);
+               return h;
+             }
              h.tok = tokenizer_arg(tokenizer);
              pb::gil_scoped_release nogil;
-             h.addr = std::make_unique<Addressing>(*h.tok, cfg);
+             Compression comp = Compression::build(*h.tok);
+             if (!preset_name.empty()) {
+               const ModelPreset p = builtin_preset(preset_name);
+               if (p.compressed_vocab_size > 0 && p.compressed && comp.compressed_size() != p.compressed_vocab_size)
+                 throw Error("the tokenizer compresses to " + std::to_string(comp.compressed_size()) +
+                             " ids but preset " + p.name + " needs " + std::to_string(p.compressed_vocab_size) +
+                             " (its multipliers derive from that size)");
+             }
+             h.addr = std::make_unique<Addressing>(std::move(comp), cfg);
              return h;
            }),
-           pb::kw_only(), pb::arg("tokenizer"), pb::arg("config") = pb::none(), pb::arg("preset") = "",
-           "tokenizer: path or engram.Tokenizer; config: dict with the demo's fields or a HashConfig; "
-           "or preset: a name ('demo').")
+           pb::kw_only(), pb::arg("tokenizer") = pb::none(), pb::arg("config") = pb::none(), pb::arg("preset") = "",
+           "tokenizer: path or engram.Tokenizer; config: dict with the demo's fields (and variant rules) or a "
+           "HashConfig; or preset: 'demo', 'deepseek-v4.1' or 'qwen4exp'. Without a tokenizer a released preset "
+           "hashes canonical (V4.1) or raw (Qwen) ids as given; -1 marks a DEAD (masked) position there.")
       .def_property_readonly("config", [](const Hasher& h) { return h.addr->config(); })
       .def_property_readonly("layer_ids", [](const Hasher& h) { return h.addr->config().layer_ids; })
       .def_property_readonly("compressed_vocab_size",

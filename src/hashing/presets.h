@@ -54,6 +54,10 @@ ModelPreset builtin_preset(const std::string& name);
 // for is required; the others take the class defaults, as transformers does. Errors name
 // `where` and the field.
 ModelPreset preset_from_hf_config(const Json& config, const std::string& where);
+// What `engram layout --json` prints: {"preset", "vocab_size", "eos_token_id", ..., "layers":
+// [{"layer_id", "columns", "rows" (prime sum), "table_rows" (allocated), "row_bytes",
+// "table_bytes", "prime_sizes", "offsets", "multipliers" (when the vocabulary is known)}]}.
+Json preset_layout_json(const ModelPreset& p);
 // Throws naming the first field where `got` contradicts the built-in `want` (both values).
 void check_preset_matches(const ModelPreset& want, const ModelPreset& got, const std::string& where);
 

@@ -187,3 +187,52 @@ def test_hash_into_a_reused_buffer(hashers):
         h.hash(ids, out=buf[:, :2])
     with pytest.raises(TypeError, match="int64"):
         h.hash(ids, out=buf.astype(np.int32))
+
+
+# ---- released models' presets (tests/data/presets: numpy written from their model code)
+
+PRESET_FILES = {"deepseek-v4.1": "deepseek_v41.json", "qwen4exp": "qwen4exp.json"}
+
+
+def test_presets_and_layouts():
+    assert engram.presets() == ["demo", "deepseek-v4.1", "qwen4exp"]
+    v = engram.layout("deepseek-v4.1")
+    assert [l["rows"] for l in v["layers"]] == [384006168, 384016682]
+    assert v["layers"][0]["row_bytes"] == 264
+    q = engram.layout("qwen4exp")
+    assert q["layers"][0]["rows"] == 320001446 and q["layers"][0]["table_rows"] == 320001536
+    assert q["eos_token_id"] == 248044
+    with pytest.raises(engram.Error, match="unknown preset 'gpt-5'"):
+        engram.layout("gpt-5")
+
+
+@pytest.mark.parametrize("preset", sorted(PRESET_FILES))
+def test_released_presets_hash_like_the_model_code(preset):
+    want = json.loads((REPO / "tests" / "data" / "presets" / PRESET_FILES[preset]).read_text())
+    ids = np.asarray(want["ids"], dtype=np.int64)
+    h = engram.NgramHasher(preset=preset)  # canonical (V4.1) or raw (Qwen) ids as given
+    rows = h.hash(ids)
+    for layer in want["layers"]:
+        lid = layer["layer_id"]
+        assert h.global_rows(lid, rows[lid]).tolist() == layer["row_ids"], (preset, lid)
+    # Decoding token by token gives the same rows, DEAD (-1) and EOS included.
+    for b in range(ids.shape[0]):
+        s = h.stream()
+        for t in range(ids.shape[1]):
+            step = s.append(int(ids[b, t]))
+            for li, layer in enumerate(want["layers"]):
+                got = h.global_rows(layer["layer_id"], step[li][None, :])[0].tolist()
+                assert got == layer["row_ids"][b][t], (preset, b, t)
+
+
+def test_released_preset_errors(tokenizer):
+    h = engram.NgramHasher(preset="qwen4exp")
+    with pytest.raises(engram.Error, match="248320"):
+        h.hash(np.array([[1, 248320]], dtype=np.int64))
+    with pytest.raises(engram.Error, match="-2"):
+        h.hash(np.array([[1, -2]], dtype=np.int64))
+    with pytest.raises(ValueError, match="tokenizer is required"):
+        engram.NgramHasher(preset="demo")
+    # DeepSeek-V3's tokenizer compresses to 98,627 ids; V4.1's multipliers need 99,092.
+    with pytest.raises(engram.Error, match="98627.*99092"):
+        engram.NgramHasher(tokenizer=tokenizer, preset="deepseek-v4.1")

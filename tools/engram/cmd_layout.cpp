@@ -8,8 +8,6 @@
 #include "core/error.h"
 #include "core/json_util.h"
 #include "hashing/hash_config.h"
-#include "hashing/multipliers.h"
-#include "hashing/numpy_rng.h"
 #include "hashing/presets.h"
 #include "preset_option.h"
 
@@ -39,46 +37,8 @@ struct LayoutOptions {
 void run_layout(const LayoutOptions& o) {
   const ModelPreset p = resolve_preset(o.preset, o.hf_config);
   const HashConfig& h = p.hash;
-  const auto sizes = h.table_sizes();
-  const int64_t half_bound = p.compressed_vocab_size > 0 ? demo_half_bound(p.compressed_vocab_size) : 0;
-  Json layers = Json::array();
-  for (size_t l = 0; l < h.layer_ids.size(); ++l) {
-    std::vector<int64_t> offsets;
-    int64_t rows = 0;
-    for (int64_t s : sizes[l]) {
-      offsets.push_back(rows);
-      rows += s;
-    }
-    const int64_t table_rows = p.table_rows(l, rows);
-    if (table_rows < rows)
-      throw Error(p.name + ": layer " + std::to_string(h.layer_ids[l]) + " allocates " + std::to_string(table_rows) +
-                  " rows but its hash columns address " + std::to_string(rows));
-    Json layer{{"layer_id", h.layer_ids[l]}, {"columns", h.columns()},  {"rows", rows},
-               {"table_rows", table_rows},   {"row_bytes", p.row_bytes}, {"table_bytes", table_rows * p.row_bytes},
-               {"prime_sizes", sizes[l]},    {"offsets", offsets}};
-    if (half_bound > 0) layer["multipliers"] = layer_multipliers(h, l, half_bound);
-    layers.push_back(std::move(layer));
-  }
-  Json out{{"preset", p.name},
-           {"vocab_size", p.vocab_size},
-           {"eos_token_id", p.eos_token_id >= 0 ? Json(p.eos_token_id) : Json(nullptr)},
-           {"compressed", p.compressed},
-           {"compressed_vocab_size", p.compressed_vocab_size > 0 ? Json(p.compressed_vocab_size) : Json(nullptr)},
-           {"pad_id", h.pad_id},
-           {"max_ngram_size", h.max_ngram_size},
-           {"heads_per_ngram", h.n_head_per_ngram},
-           {"head_dim", h.head_dim()},
-           {"seed", h.seed},
-           {"multiplier_rule", hash_rule_name(h.multiplier_rule)},
-           {"prime_rule", hash_rule_name(h.prime_rule)},
-           {"boundary", hash_rule_name(h.boundary)},
-           {"row_format", p.row_format},
-           {"gate", p.gate},
-           {"short_conv", p.short_conv},
-           {"hc_mult", p.hc_mult},
-           {"hidden_size", p.hidden_size},
-           {"checkpoint_tensors", p.checkpoint_tensors},
-           {"layers", layers}};
+  const Json out = preset_layout_json(p);
+  const Json& layers = out.at("layers");
   if (o.json) {
     std::printf("%s\n", out.dump().c_str());
     return;
