@@ -1,9 +1,10 @@
 // HF tokenizers' normalizers on utf8proc and PCRE2; see normalizers.h. Semantics follow
 // tokenizers/src/normalizers/*.rs and NormalizedString (tokenizer/normalizer.rs):
-//  - NFC/NFD/NFKC/NFKD: the Unicode normalization forms (HF's unicode-normalization
-//    crate and utf8proc may differ only on characters newer than the older table).
-//  - Lowercase: Rust's char::to_lowercase per character, i.e. the simple mapping except
-//    U+0130, whose unconditional full lowercase is "i" + U+0307 (SpecialCasing.txt).
+//  - NFC/NFD/NFKC/NFKD: the Unicode normalization forms, with HF's Unicode 9.0 tables:
+//    code points those do not know pass through (hf_unicode.h).
+//  - Lowercase: Rust's char::to_lowercase per character, i.e. the simple mapping (with the
+//    Unicode 16-17 letters utf8proc lacks) except U+0130, whose unconditional full
+//    lowercase is "i" + U+0307 (SpecialCasing.txt).
 //  - Replace: every non-overlapping match (Onig find_iter order, empty matches included)
 //    becomes `content` verbatim ("$1" is not expanded); a String pattern is a literal; an
 //    empty string stays empty.
@@ -16,6 +17,7 @@
 #include <cctype>
 
 #include "core/error.h"
+#include "tokenizer/hf_unicode.h"
 #include "tokenizer/unicode_props.h"
 #include "tokenizer/utf8.h"
 
@@ -36,6 +38,26 @@ std::string escape_literal(const std::string& s) {
   return out;
 }
 
+// A normalization form (utf8proc options) of `s`, each code point HF's tables do not know
+// kept as it is and the text between them normalized on its own (see hf_unicode.h).
+std::string normalization_form(std::string_view s, int options) {
+  std::string out;
+  size_t seg = 0;  // start of the pending segment
+  for (size_t i = 0; i < s.size();) {
+    size_t len = 0;
+    const uint32_t cp = utf8::decode(s, i, &len);
+    if (hf_unicode::normalization_opaque(cp)) {
+      if (seg < i) out += unicode::map_utf8(s.substr(seg, i - seg), options);
+      out.append(s, i, len);
+      seg = i + len;
+    }
+    i += len;
+  }
+  if (seg == 0) return unicode::map_utf8(s, options);
+  if (seg < s.size()) out += unicode::map_utf8(s.substr(seg), options);
+  return out;
+}
+
 std::string lowercase(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -48,7 +70,8 @@ std::string lowercase(std::string_view s) {
       utf8::append(out, 0x307);
       continue;
     }
-    utf8::append(out, static_cast<uint32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(cp))));
+    const auto lower = static_cast<uint32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(cp)));
+    utf8::append(out, lower != cp ? lower : hf_unicode::extra_lowercase(cp));
   }
   return out;
 }
@@ -155,16 +178,16 @@ std::string Normalizer::apply(std::string_view text) const {
   for (const NormalizerStep& st : steps_) {
     switch (st.kind) {
       case K::kNfc:
-        s = unicode::map_utf8(s, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+        s = normalization_form(s, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
         break;
       case K::kNfd:
-        s = unicode::map_utf8(s, UTF8PROC_STABLE | UTF8PROC_DECOMPOSE);
+        s = normalization_form(s, UTF8PROC_STABLE | UTF8PROC_DECOMPOSE);
         break;
       case K::kNfkc:
-        s = unicode::map_utf8(s, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
+        s = normalization_form(s, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
         break;
       case K::kNfkd:
-        s = unicode::map_utf8(s, UTF8PROC_STABLE | UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT);
+        s = normalization_form(s, UTF8PROC_STABLE | UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT);
         break;
       case K::kLowercase:
         s = lowercase(s);

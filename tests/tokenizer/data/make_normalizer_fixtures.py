@@ -2,6 +2,8 @@
 # Writes the Hugging Face ground truth of normalizer_test.cpp and normalized_files_test.cpp:
 #  - normalizer_expected.json: HF's normalizeString of short texts under each normalizer
 #    type engram supports (tools/peers/hf_normalize.js);
+#  - normalizer_unicode_expected.json: the same for characters where HF's Unicode tables
+#    and utf8proc's differ (src/tokenizer/hf_unicode.cpp), under NFC/NFD/NFKC/NFKD/Lowercase;
 #  - qwen3_llama3_expected.json: HF's ids for a mixed text set under the Qwen3 (NFC
 #    normalizer) and Llama-3 tokenizer.json files (tools/peers/hf_ground_truth.js);
 #  - gpt2_tiny_normalized.json (gpt2_tiny.json plus a normalizer and added tokens with
@@ -75,6 +77,20 @@ NORMALIZERS = [
         {"type": "Strip", "strip_left": True, "strip_right": True}, {"type": "Prepend", "prepend": "<>"}]}),
 ]
 
+# Characters HF's Unicode 9.0 normalization tables do not know (one per range of
+# hf_unicode.cpp's kOpaque, alone and between marks) and letters whose lowercase utf8proc
+# 2.8 lacks, plus known neighbours.
+OPAQUE_SAMPLES = [0x07FD, 0x0898, 0x08D3, 0x09FE, 0x0C3C, 0x0D3B, 0x0EBA, 0x1715, 0x1ABF, 0x1ACE, 0x1DF6, 0x32FF,
+                  0xA7F2, 0xA82C, 0xAB69, 0x10781, 0x107B0, 0x10D24, 0x10EAB, 0x10F46, 0x11070, 0x1133B, 0x1145E,
+                  0x11839, 0x1193D, 0x119E0, 0x11A34, 0x11D42, 0x11F41, 0x16FF0, 0x1E030, 0x1E06D, 0x1E08F, 0x1E130,
+                  0x1E2AE, 0x1E4EC, 0x1F16C, 0x1FBF0, 0x1FBF9]
+UNICODE_TEXTS = ([chr(c) for c in OPAQUE_SAMPLES] +
+                 ["a" + chr(c) + "\u0301\u0316" for c in OPAQUE_SAMPLES] +
+                 ["\u0301" + chr(c) + "\u0316e\u0301" for c in OPAQUE_SAMPLES] +
+                 ["\U00011935\U00011930", "\U00011938", "e\u0301\u32ff\ufb01\u1dfa\u0316",
+                  "\u1c89\ua7cb\ua7cc\ua7dc\U00010d50\U00010d65\U00016ea0\U00016eb8\u0130\u1c88\u1c90"])
+UNICODE_NORMALIZERS = [(t.lower(), {"type": t}) for t in ("NFC", "NFD", "NFKC", "NFKD", "Lowercase")]
+
 # The mixed set both tokenizer files encode: ASCII, NFC vs NFD accents, compatibility
 # characters, CJK, Korean jamo vs precomposed, ZWJ emoji, Arabic, combining marks,
 # whitespace runs, and both families' special tokens (plain text to the other file).
@@ -141,16 +157,18 @@ def main():
                          check=True, capture_output=True, text=True).stdout.strip()
     source = f"Hugging Face tokenizers {ver} (npm), made by tests/tokenizer/data/make_normalizer_fixtures.py"
 
-    path = tmp_json([{"name": n, "normalizer": j, "texts": SHORT} for n, j in NORMALIZERS])
-    cases = json.loads(node("hf_normalize.js", "--cases", path))
-    os.unlink(path)
-    out = os.path.join(here, "normalizer_expected.json")
-    with open(out, "w") as f:  # one case per line
-        f.write('{"source": %s,\n "texts": %s,\n "cases": [\n  ' % (json.dumps(source + ", tools/peers/hf_normalize.js"),
-                                                                 json.dumps(SHORT)))
-        f.write(",\n  ".join(json.dumps({"name": c["name"], "normalizer": c["normalizer"],
-                                         "normalized": c["normalized"]}) for c in cases) + "\n]}\n")
-    print(f"wrote {out}: {len(cases)} normalizers x {len(SHORT)} texts")
+    for file, normalizers, texts in (("normalizer_expected.json", NORMALIZERS, SHORT),
+                                     ("normalizer_unicode_expected.json", UNICODE_NORMALIZERS, UNICODE_TEXTS)):
+        path = tmp_json([{"name": n, "normalizer": j, "texts": texts} for n, j in normalizers])
+        cases = json.loads(node("hf_normalize.js", "--cases", path))
+        os.unlink(path)
+        out = os.path.join(here, file)
+        with open(out, "w") as f:  # one case per line
+            f.write('{"source": %s,\n "texts": %s,\n "cases": [\n  ' %
+                    (json.dumps(source + ", tools/peers/hf_normalize.js"), json.dumps(texts)))
+            f.write(",\n  ".join(json.dumps({"name": c["name"], "normalizer": c["normalizer"],
+                                             "normalized": c["normalized"]}) for c in cases) + "\n]}\n")
+        print(f"wrote {out}: {len(cases)} normalizers x {len(texts)} texts")
 
     doc = {}
     path = tmp_json(list(MIXED.values()))
