@@ -14,7 +14,7 @@
 
 #include <utf8proc.h>
 
-#include <cctype>
+#include <cstdint>
 
 #include "core/error.h"
 #include "tokenizer/hf_unicode.h"
@@ -32,7 +32,8 @@ std::string escape_literal(const std::string& s) {
   std::string out;
   out.reserve(s.size() * 2);
   for (char c : s) {
-    if (static_cast<unsigned char>(c) < 0x80 && std::ispunct(static_cast<unsigned char>(c))) out += '\\';
+    const bool alnum = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    if (c >= '!' && c <= '~' && !alnum) out += '\\';  // ASCII punctuation, locale-free
     out += c;
   }
   return out;
@@ -97,6 +98,8 @@ std::string replace(std::string_view s, const Regex& re, const std::string& cont
   // HF's Pattern::find_matches reports no match in an empty string, even for a pattern
   // that matches the empty string.
   if (s.empty()) return std::string();
+  if (s.size() > UINT32_MAX)  // Regex reports 32-bit offsets
+    throw Error("normalizer: Replace on " + std::to_string(s.size()) + " bytes exceeds 4 GiB");
   std::vector<std::pair<uint32_t, uint32_t>> matches;
   re.find_all(s, &matches);
   if (matches.empty()) return std::string(s);

@@ -41,6 +41,7 @@ SHORT = [
     "\U0001F468\u200d\U0001F469\u200d\U0001F467 x",
     "baac le travail a.b axb a+b",
     "\u3000 \u00a0",
+    "x!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~y \\Q\\E \\s\\h",
 ]
 
 NORMALIZERS = [
@@ -57,6 +58,9 @@ NORMALIZERS = [
     ("replace_string_space", {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"}),
     ("replace_string_meta", {"type": "Replace", "pattern": {"String": "a.b"}, "content": "[$0]"}),
     ("replace_string_plus", {"type": "Replace", "pattern": {"String": "a+b"}, "content": "+"}),
+    ("replace_string_punct", {"type": "Replace", "pattern": {"String": "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"},
+                              "content": "P"}),
+    ("replace_string_backslashes", {"type": "Replace", "pattern": {"String": "\\Q\\E \\s\\h"}, "content": "B"}),
     ("replace_string_empty", {"type": "Replace", "pattern": {"String": ""}, "content": "|"}),
     ("replace_string_delete", {"type": "Replace", "pattern": {"String": "l"}, "content": ""}),
     ("replace_regex_ws", {"type": "Replace", "pattern": {"Regex": "\\s+"}, "content": " "}),
