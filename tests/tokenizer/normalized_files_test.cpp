@@ -1,8 +1,8 @@
 // Whole tokenizer.json files with a normalizer, against Hugging Face tokenizers' ids
 // (data/make_normalizer_fixtures.py): Qwen3 (NFC) and Llama-3 (none) on a mixed text set,
-// from the cache scripts/setup.sh fills; and gpt2_tiny_normalized.json (NFKC + Lowercase),
+// from the cache scripts/setup.sh fills; gpt2_tiny_normalized.json (NFKC + Lowercase),
 // where added tokens with normalized: false match the raw text and normalized: true ones
-// match the normalized text.
+// match the normalized text; gpt2_tiny_strip_prepend.json (Strip, Prepend, Replace).
 #include <gtest/gtest.h>
 
 #include "core/json_util.h"
@@ -47,15 +47,21 @@ TEST(NormalizedFiles, Qwen3NfcChangesIds) {
   EXPECT_EQ(tok.encode("Cafe\xCC\x81 re\xCC\x81sume\xCC\x81"), tok.encode("Caf\xC3\xA9 r\xC3\xA9sum\xC3\xA9"));
 }
 
-TEST(NormalizedFiles, AddedTokensRawVersusNormalized) {
-  const Json doc = load_json_file(kData + "/gpt2_tiny_normalized_expected.json");
-  const Tokenizer tok = Tokenizer::load(kData + "/gpt2_tiny_normalized.json");
-  ASSERT_GE(doc.at("cases").size(), 8u);
+void check_synthetic(const std::string& name, size_t min_cases) {
+  const Json doc = load_json_file(kData + "/" + name + "_expected.json");
+  const Tokenizer tok = Tokenizer::load(kData + "/" + name + ".json");
+  ASSERT_GE(doc.at("cases").size(), min_cases);
   for (const Json& c : doc.at("cases")) {
     const std::string text = c.at("text").get<std::string>();
-    expect_hf(tok, text, text, c);
+    expect_hf(tok, name + ": " + text, text, c);
   }
 }
+
+TEST(NormalizedFiles, AddedTokensRawVersusNormalized) { check_synthetic("gpt2_tiny_normalized", 8); }
+
+// Strip and Prepend act on each piece between raw added tokens, and on the contents of
+// the normalized ones ("wow" is matched as " wow").
+TEST(NormalizedFiles, NormalizerRunsPerPieceBetweenRawTokens) { check_synthetic("gpt2_tiny_strip_prepend", 9); }
 
 }  // namespace
 }  // namespace engram

