@@ -225,7 +225,8 @@ Tokenizer Tokenizer::from_json(std::string_view json_text, const std::string& so
     impl->bpe = BpeModel(byte_ids, std::move(table), opt, std::move(whole));
 
     // ---- pipeline pieces
-    if (const Json* norm = json_field_opt(root, "normalizer")) impl->normalizer = Normalizer::from_json(*norm, S + "normalizer");
+    if (const Json* norm = json_field_opt(root, "normalizer"))
+      impl->normalizer = Normalizer::from_json(*norm, S + "normalizer");
     const Json* pre = json_field_opt(root, "pre_tokenizer");
     if (!pre) throw Error(S + "pre_tokenizer: missing or null; engram needs a ByteLevel pre-tokenizer");
     impl->pre = PreTokenizer::from_json(*pre, S + "pre_tokenizer");
