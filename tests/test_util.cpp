@@ -26,6 +26,12 @@ std::string tokenizer_path() {
   return p;
 }
 
+std::string cached_tokenizer(const std::string& name) {
+  std::string p = cached_tokenizer_path(name);
+  if (!file_exists(p)) throw Error("test tokenizer '" + p + "' missing: run scripts/setup.sh");
+  return p;
+}
+
 std::string scratch_dir() {
   std::string d = std::string(ENGRAM_BINARY_DIR) + "/test_scratch";
   std::filesystem::create_directories(d);

@@ -17,6 +17,9 @@ std::string oracle_dir();
 // The tokenizer.json used by tests: ENGRAM_TOKENIZER env, else the default cache path.
 // Fails the calling test (via exception) with a hint when the file is missing.
 std::string tokenizer_path();
+// Another tokenizer.json scripts/setup.sh fetches (qwen3, llama3), from the cache; fails
+// the calling test (via exception) with a hint when the file is missing.
+std::string cached_tokenizer(const std::string& name);
 // A path under the build tree for scratch files.
 std::string scratch_dir();
 

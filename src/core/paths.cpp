@@ -14,7 +14,11 @@ std::string cache_dir() {
   return std::string(home && *home ? home : ".") + "/.cache/engram";
 }
 
-std::string default_tokenizer_path() { return cache_dir() + "/tokenizers/deepseek_v3/tokenizer.json"; }
+std::string cached_tokenizer_path(const std::string& name) {
+  return cache_dir() + "/tokenizers/" + name + "/tokenizer.json";
+}
+
+std::string default_tokenizer_path() { return cached_tokenizer_path("deepseek_v3"); }
 
 std::string resolve_tokenizer_path(const std::string& flag) {
   if (!flag.empty()) {

@@ -7,30 +7,11 @@
 // normalizer_cases.json and the 98,627 class count check this.
 #include <utf8proc.h>
 
-#include <cstdlib>
-
-#include "core/error.h"
 #include "engram/compression.h"
 #include "tokenizer/unicode_props.h"
 #include "tokenizer/utf8.h"
 
 namespace engram {
-
-namespace {
-
-// Runs utf8proc_map with `options`; the input must be well-formed UTF-8.
-std::string map_utf8(std::string_view s, int options) {
-  utf8proc_uint8_t* out = nullptr;
-  utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()),
-                                    static_cast<utf8proc_ssize_t>(s.size()), &out,
-                                    static_cast<utf8proc_option_t>(options));
-  if (n < 0) throw Error(std::string("normalize: utf8proc failed: ") + utf8proc_errmsg(n));
-  std::string r(reinterpret_cast<char*>(out), static_cast<size_t>(n));
-  std::free(out);
-  return r;
-}
-
-}  // namespace
 
 std::string normalize_for_compression(std::string_view input) {
   std::string valid;
@@ -39,8 +20,8 @@ std::string normalize_for_compression(std::string_view input) {
     input = valid;
   }
   // a. NFKC, then NFD.
-  std::string nfkc = map_utf8(input, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
-  std::string nfd = map_utf8(nfkc, UTF8PROC_STABLE | UTF8PROC_DECOMPOSE);
+  std::string nfkc = unicode::map_utf8(input, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
+  std::string nfd = unicode::map_utf8(nfkc, UTF8PROC_STABLE | UTF8PROC_DECOMPOSE);
   // b. drop marks, c. lowercase per character, d. collapse [ \t\r\n]+ to one space.
   std::string out;
   out.reserve(nfd.size());

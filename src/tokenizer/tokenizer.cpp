@@ -1,4 +1,5 @@
-// Encode/decode of a loaded tokenizer: added-token split, pre-tokenization, BPE per piece.
+// Encode/decode of a loaded tokenizer: added-token split, normalization, pre-tokenization,
+// BPE per piece.
 //
 // Invalid UTF-8 in encode's input: each maximal ill-formed subpart is replaced by U+FFFD
 // first (what Python's errors="replace" and Rust's from_utf8_lossy give, i.e. the text HF
@@ -68,18 +69,28 @@ std::vector<int32_t> Tokenizer::Impl::encode(std::string_view text, bool add_bos
       im.bpe.encode_word(piece, &ids);
     }
   };
+  // One piece between raw-matched added tokens: normalize it, then split it on the
+  // normalized added tokens, then pre-tokenize (HF's extract_and_normalize).
   auto encode_plain = [&](uint32_t s, uint32_t e) {
+    std::string normalized;
+    std::string_view piece = text.substr(s, e - s);
+    if (!im.normalizer.empty()) {
+      normalized = im.normalizer.apply(piece);
+      piece = normalized;
+    }
     if (im.normalized_matcher.empty()) {
-      im.pre.run(text.substr(s, e - s), sink);
+      im.pre.run(piece, sink);
       return;
     }
+    if (piece.size() > UINT32_MAX)
+      throw Error("encode: normalized text of " + std::to_string(piece.size()) + " bytes exceeds 4 GiB");
     std::vector<TextSegment> segs;
-    im.normalized_matcher.split(text, s, e, &segs);
+    im.normalized_matcher.split(piece, 0, static_cast<uint32_t>(piece.size()), &segs);
     for (const TextSegment& g : segs) {
       if (g.id >= 0) {
         ids.push_back(g.id);
       } else {
-        im.pre.run(text.substr(g.start, g.end - g.start), sink);
+        im.pre.run(piece.substr(g.start, g.end - g.start), sink);
       }
     }
   };

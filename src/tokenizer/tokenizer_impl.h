@@ -8,6 +8,7 @@
 
 #include "tokenizer/added_tokens.h"
 #include "tokenizer/bpe.h"
+#include "tokenizer/normalizers.h"
 #include "tokenizer/pre_tokenizer.h"
 #include "engram/tokenizer.h"
 
@@ -20,9 +21,10 @@ struct Tokenizer::Impl {
   std::vector<std::string> bytes;
   std::vector<char> present;
   std::vector<AddedToken> added;
-  // Added tokens matched on the raw text, then those matched after normalisation (the
-  // normaliser is the identity for the supported files, but the order is HF's).
+  // Added tokens matched on the raw text; each piece between them is normalized, then the
+  // normalized added tokens (contents normalized too) are matched on it, HF's order.
   AddedTokenMatcher raw_matcher, normalized_matcher;
+  Normalizer normalizer;
   PreTokenizer pre;
   BpeModel bpe;
   std::optional<int32_t> bos;

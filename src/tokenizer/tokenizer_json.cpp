@@ -7,6 +7,7 @@
 #include "core/file.h"
 #include "core/json_util.h"
 #include "tokenizer/byte_level.h"
+#include "tokenizer/normalizers.h"
 #include "tokenizer/tokenizer_impl.h"
 
 namespace engram {
@@ -31,19 +32,6 @@ std::optional<std::string> opt_string(const Json& j, const char* key, const std:
 std::string type_of(const Json& j, const std::string& where) {
   if (!j.is_object()) throw Error(where + ": expected an object, got " + std::string(j.type_name()));
   return json_string(json_field(j, "type", where), where + ".type");
-}
-
-void check_normalizer(const Json& j, const std::string& where) {
-  std::string t = type_of(j, where);
-  if (t == "Sequence") {
-    const Json& list = json_field(j, "normalizers", where);
-    if (!list.is_array()) throw Error(where + ".normalizers: expected an array");
-    for (size_t i = 0; i < list.size(); ++i) check_normalizer(list[i], where + ".normalizers[" + std::to_string(i) + "]");
-    return;
-  }
-  throw Error(where + ": normalizer type '" + t +
-              "' is not supported (engram supports no normalizer or an empty Sequence, as byte-level BPE "
-              "files such as DeepSeek-V3 and GPT-2 use)");
 }
 
 void check_decoder(const Json& j, const std::string& where) {
@@ -237,7 +225,8 @@ Tokenizer Tokenizer::from_json(std::string_view json_text, const std::string& so
     impl->bpe = BpeModel(byte_ids, std::move(table), opt, std::move(whole));
 
     // ---- pipeline pieces
-    if (const Json* norm = json_field_opt(root, "normalizer")) check_normalizer(*norm, S + "normalizer");
+    if (const Json* norm = json_field_opt(root, "normalizer"))
+      impl->normalizer = Normalizer::from_json(*norm, S + "normalizer");
     const Json* pre = json_field_opt(root, "pre_tokenizer");
     if (!pre) throw Error(S + "pre_tokenizer: missing or null; engram needs a ByteLevel pre-tokenizer");
     impl->pre = PreTokenizer::from_json(*pre, S + "pre_tokenizer");
@@ -248,8 +237,25 @@ Tokenizer Tokenizer::from_json(std::string_view json_text, const std::string& so
     if (const Json* pp = json_field_opt(root, "post_processor")) bos_token = check_post_processor(*pp, S + "post_processor");
 
     // ---- added-token matchers and BOS
+    // Normalized added tokens are matched on normalized text, so their contents are
+    // normalized too (HF's AddedVocabulary normalizes them when the normalizer is set), and
+    // such a token decodes to its normalized form, as HF's decode (simple_id_to_token) does.
     std::vector<AddedToken> raw, normalized;
-    for (const AddedToken& t : impl->added) (t.normalized ? normalized : raw).push_back(t);
+    for (size_t i = 0; i < impl->added.size(); ++i) {
+      const AddedToken& t = impl->added[i];
+      if (!t.normalized) {
+        raw.push_back(t);
+        continue;
+      }
+      AddedToken n = t;
+      n.content = impl->normalizer.apply(t.content);
+      if (n.content.empty())
+        throw Error(S + "added_tokens[" + std::to_string(i) + "]: content '" + t.content +
+                    "' normalizes to the empty string, which cannot be matched");
+      if (n.content != t.content && !byte_level::token_to_bytes(n.content, &impl->bytes[t.id]))
+        throw Error(S + "added_tokens[" + std::to_string(i) + "]: normalized content is not valid UTF-8");
+      normalized.push_back(std::move(n));
+    }
     impl->raw_matcher = AddedTokenMatcher(raw);
     impl->normalized_matcher = AddedTokenMatcher(normalized);
     auto find_token = [&](const std::string& s) -> std::optional<int32_t> {

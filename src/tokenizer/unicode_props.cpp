@@ -3,6 +3,10 @@
 
 #include <utf8proc.h>
 
+#include <cstdlib>
+
+#include "core/error.h"
+
 namespace engram::unicode {
 
 bool is_white_space(uint32_t c) {
@@ -35,6 +39,17 @@ bool is_word_char(uint32_t c) {
 bool is_mark(uint32_t c) {
   auto cat = utf8proc_category(static_cast<utf8proc_int32_t>(c));
   return cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC || cat == UTF8PROC_CATEGORY_ME;
+}
+
+std::string map_utf8(std::string_view s, int options) {
+  utf8proc_uint8_t* out = nullptr;
+  utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()),
+                                    static_cast<utf8proc_ssize_t>(s.size()), &out,
+                                    static_cast<utf8proc_option_t>(options));
+  if (n < 0) throw Error(std::string("normalize: utf8proc failed: ") + utf8proc_errmsg(n));
+  std::string r(reinterpret_cast<char*>(out), static_cast<size_t>(n));
+  std::free(out);
+  return r;
 }
 
 }  // namespace engram::unicode

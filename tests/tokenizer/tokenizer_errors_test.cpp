@@ -62,8 +62,18 @@ TEST(TokenizerErrors, UnknownTypesNameTypeAndPath) {
                         {"pretokenizers", Json::array({Json{{"type", "Whitespace"}}, j["pre_tokenizer"]})}};
   expect_error(j.dump(), {"pre_tokenizer.pretokenizers[0]", "Whitespace"});
   j = tiny();
-  j["normalizer"] = {{"type", "Sequence"}, {"normalizers", Json::array({Json{{"type", "NFC"}}})}};
-  expect_error(j.dump(), {"normalizer.normalizers[0]", "NFC"});
+  j["normalizer"] = {{"type", "Sequence"},
+                     {"normalizers", Json::array({Json{{"type", "NFC"}}, Json{{"type", "Lowercase"}},
+                                                  Json{{"type", "Precompiled"}, {"precompiled_charsmap", "AAAA"}}})}};
+  expect_error(j.dump(), {"normalizer.normalizers[2]", "normalizer type 'Precompiled' is not supported"});
+  j = tiny();
+  j["normalizer"] = {{"type", "Replace"}, {"pattern", {{"Regex", "[a"}}}, {"content", ""}};
+  expect_error(j.dump(), {"normalizer.pattern.Regex", "invalid regex"});
+  j = tiny();
+  // A normalized added token that normalizes to nothing could match everywhere.
+  j["normalizer"] = {{"type", "Strip"}, {"strip_left", true}, {"strip_right", true}};
+  j["added_tokens"].push_back({{"id", 60}, {"content", "  "}, {"normalized", true}, {"special", false}});
+  expect_error(j.dump(), {"added_tokens[4]", "empty"});
   j = tiny();
   j["decoder"] = {{"type", "WordPiece"}};
   expect_error(j.dump(), {"decoder", "WordPiece"});
