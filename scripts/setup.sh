@@ -8,6 +8,7 @@ set -euo pipefail
 
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git      # build
+  ccache                                                # CI rebuilds the same sources on every clean clone
   clang libclang-rt-14-dev                              # libFuzzer + sanitizer runtimes
   libgtest-dev libgmock-dev libbenchmark-dev            # tests, benches
   nlohmann-json3-dev libcli11-dev                       # JSON, CLI

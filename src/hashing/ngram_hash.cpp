@@ -160,29 +160,37 @@ void NgramHasher::hash_range(RowsFn fn, int l, const int64_t* ids, int64_t T, in
     return;
   }
   const int64_t N = cfg_.max_ngram_size, C = columns();
-  const bool eos = cfg_.boundary == HashConfig::BoundaryRule::kEosResets;
-  auto is_boundary = [&](int64_t i) { return ids[i] == HashConfig::kDeadId || (eos && ids[i] == pad_); };
+  const int64_t dead = HashConfig::kDeadId, eos = cfg_.boundary == HashConfig::BoundaryRule::kEosResets ? pad_ : dead;
+  auto is_boundary = [&](int64_t i) { return ids[i] == dead || ids[i] == eos; };
+  // The first boundary in [i, stop), or stop: eight ids per step without branches (the
+  // compiler vectorises the block test), so clean stretches cost about nothing to scan.
+  auto next_boundary = [&](int64_t i, int64_t stop) {
+    for (; i + 8 <= stop; i += 8) {
+      bool any = false;
+      for (int k = 0; k < 8; ++k) any |= (ids[i + k] == dead) | (ids[i + k] == eos);
+      if (any) break;
+    }
+    for (; i < stop; ++i)
+      if (is_boundary(i)) return i;
+    return stop;
+  };
   int64_t last = -2 * HashConfig::kMaxNgram;  // the latest boundary at or before the position
   for (int64_t i = std::max<int64_t>(0, begin - (N - 1)); i < begin; ++i)
     if (is_boundary(i)) last = i;
   int64_t win[HashConfig::kMaxNgram];
   for (int64_t t = begin; t < end;) {
-    int64_t run = t;
-    for (; run < end; ++run) {
-      if (is_boundary(run)) last = run;
-      if (run - last < N) break;
-    }
-    if (run > t) {
-      hash_plain(fn, l, ids, T, t, run, out);
-      out += (run - t) * C;
-      t = run;
-    }
-    for (; t < end; ++t, out += C) {
-      if (is_boundary(t)) last = t;
-      if (t - last >= N) break;
+    if (is_boundary(t)) last = t;
+    if (t - last < N) {  // within N-1 after a boundary: this position's own window
       boundary_window(ids + t, t, win);
       fn(plans_[l], win + N - 1, 1, out);
+      out += C;
+      ++t;
+      continue;
     }
+    const int64_t stop = next_boundary(t, end);  // clean up to the next boundary
+    hash_plain(fn, l, ids, T, t, stop, out);
+    out += (stop - t) * C;
+    t = stop;
   }
 }
 
