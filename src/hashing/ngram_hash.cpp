@@ -162,8 +162,8 @@ void NgramHasher::hash_range(RowsFn fn, int l, const int64_t* ids, int64_t T, in
   const int64_t N = cfg_.max_ngram_size, C = columns();
   const int64_t dead = HashConfig::kDeadId, eos = cfg_.boundary == HashConfig::BoundaryRule::kEosResets ? pad_ : dead;
   auto is_boundary = [&](int64_t i) { return ids[i] == dead || ids[i] == eos; };
-  // The first boundary in [i, stop), or stop: eight ids per step without branches (the
-  // compiler vectorises the block test), so clean stretches cost about nothing to scan.
+  // The first boundary in [i, stop), or stop: eight ids per test with one branch, so clean
+  // stretches cost little to scan.
   auto next_boundary = [&](int64_t i, int64_t stop) {
     for (; i + 8 <= stop; i += 8) {
       bool any = false;
