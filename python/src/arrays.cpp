@@ -35,7 +35,7 @@ IdArray id_array(const pb::handle& obj, const char* name) {
   return out;
 }
 
-std::vector<uint64_t> row_ids(const IdArray& ids, const char* name) {
+std::vector<uint64_t> row_ids(const IdArray& ids, const char* name, uint64_t n_rows, const std::string& table) {
   auto v = ids.values();
   std::vector<uint64_t> out(v.size());
   for (size_t i = 0; i < v.size(); ++i) {
@@ -43,6 +43,9 @@ std::vector<uint64_t> row_ids(const IdArray& ids, const char* name) {
       throw pb::value_error(std::string(name) + ": row id " + std::to_string(v[i]) + " at position " +
                             std::to_string(i) + " is negative");
     out[i] = static_cast<uint64_t>(v[i]);
+    if (out[i] >= n_rows)
+      throw Error(std::string(name) + ": row " + std::to_string(out[i]) + " at position " + std::to_string(i) +
+                  " is beyond " + table + " (" + std::to_string(n_rows) + " rows)");
   }
   return out;
 }

@@ -29,9 +29,11 @@ struct IdArray {
 };
 IdArray id_array(const pb::handle& obj, const char* name);
 
-// Row ids for a table: every value >= 0 (a negative id is an error naming its position,
-// never wrapped), as uint64.
-std::vector<uint64_t> row_ids(const IdArray& ids, const char* name);
+// Row ids for a table of `n_rows` rows: a negative id raises ValueError and one >= n_rows
+// engram.Error, each naming its position and `table` (never wrapped or clamped); as uint64.
+// The default n_rows leaves the bound to the store, which checks it itself.
+std::vector<uint64_t> row_ids(const IdArray& ids, const char* name, uint64_t n_rows = UINT64_MAX,
+                              const std::string& table = "the table");
 
 // A new numpy array that owns `v` (no copy), with `shape`.
 template <typename T>

@@ -154,11 +154,7 @@ struct PyPrefetcher {
     auto tk = std::make_shared<PyTicket>();
     tk->st = st;
     tk->shape = want_shape(ids, t.dim());
-    std::vector<uint64_t> r = row_ids(ids, "row_ids");
-    for (size_t i = 0; i < r.size(); ++i)
-      if (r[i] >= t.rows())
-        throw Error("row_ids: row " + std::to_string(r[i]) + " at position " + std::to_string(i) +
-                    " is beyond the table " + pt.path + " (" + std::to_string(t.rows()) + " rows)");
+    std::vector<uint64_t> r = row_ids(ids, "row_ids", t.rows(), "the table " + pt.path);
     {
       pb::gil_scoped_release nogil;  // submit blocks while the staging budget is full
       tk->ticket = st->pf->submit(t.store(), std::move(r));

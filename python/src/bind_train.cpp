@@ -33,13 +33,10 @@ struct PyTrainableTable {
 };
 
 std::vector<int64_t> distinct_rows(const IdArray& ids, uint64_t n_rows, const char* name) {
-  std::vector<uint64_t> r = row_ids(ids, name);
+  std::vector<uint64_t> r = row_ids(ids, name, n_rows);
   std::unordered_set<uint64_t> seen;
   seen.reserve(r.size());
   for (size_t i = 0; i < r.size(); ++i) {
-    if (r[i] >= n_rows)
-      throw Error(std::string(name) + ": row " + std::to_string(r[i]) + " at position " + std::to_string(i) +
-                  " is beyond the table (" + std::to_string(n_rows) + " rows)");
     if (!seen.insert(r[i]).second)
       throw Error(std::string(name) + ": row " + std::to_string(r[i]) + " appears twice (position " +
                   std::to_string(i) + "); sum its gradients first");
@@ -111,11 +108,7 @@ void bind_train(pb::module_& m) {
           [](PyTrainableTable& t, const pb::object& ids_obj) {
             auto& st = t.get();
             IdArray ids = id_array(ids_obj, "row_ids");
-            std::vector<uint64_t> r = row_ids(ids, "row_ids");
-            for (size_t i = 0; i < r.size(); ++i)
-              if (r[i] >= t.rows)
-                throw Error("row_ids: row " + std::to_string(r[i]) + " at position " + std::to_string(i) +
-                            " is beyond the table (" + std::to_string(t.rows) + " rows)");
+            std::vector<uint64_t> r = row_ids(ids, "row_ids", t.rows);
             std::vector<int64_t> rows(r.begin(), r.end());
             std::vector<pb::ssize_t> shape = ids.shape;
             shape.push_back(t.dim);
