@@ -57,6 +57,10 @@ class Addressing {
   // allocation, for callers that reuse their buffer (bindings, streaming pipelines).
   void rows_into(std::span<const int64_t> tok_ids, int64_t B, int64_t T, std::span<int64_t> out,
                  int threads = 1) const;
+  // One layer's rows only, out [B, T, columns]: what a module that owns one layer's table
+  // needs, at 1 / n_layers of rows_into's hashing.
+  void layer_rows_into(int layer_index, std::span<const int64_t> tok_ids, int64_t B, int64_t T,
+                       std::span<int64_t> out) const;
   // Head-local rows [n, columns] of layer `layer_index` -> global rows (offset + row),
   // checked: a value outside its column's table throws naming the position and column.
   std::vector<int64_t> global_rows(int layer_index, std::span<const int64_t> local) const;

@@ -38,7 +38,7 @@ class EngramEmbedding(nn.Module):
     def rows(self, input_ids):
         """Global row ids [B, T, columns] of input_ids [B, T] (raw tokenizer ids)."""
         ids = input_ids.numpy() if isinstance(input_ids, torch.Tensor) else np.asarray(input_ids)
-        local = self.hasher.hash(np.ascontiguousarray(ids, dtype=np.int64))[self.layer_id]
+        local = self.hasher.hash(np.ascontiguousarray(ids, dtype=np.int64), layer_id=self.layer_id)
         return self.hasher.global_rows(self.layer_id, local)
 
     def forward(self, input_ids):

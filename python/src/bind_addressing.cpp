@@ -231,19 +231,24 @@ void bind_addressing(pb::module_& m) {
            pb::arg("layer_id"))
       .def(
           "hash",
-          [](const Hasher& h, const pb::object& ids, int threads, const pb::object& out) {
+          [](const Hasher& h, const pb::object& ids, int threads, const pb::object& out, const pb::object& layer) {
             IdArray a = id_array(ids, "input_ids");
             if (a.shape.size() != 2)
               throw pb::value_error("input_ids: expected shape [B, T], got " + shape_str(a.shape));
-            const pb::ssize_t B = a.shape[0], T = a.shape[1], L = h.addr->n_layers(), C = h.addr->columns();
-            const std::vector<pb::ssize_t> shape{L, B, T, C};
+            const pb::ssize_t B = a.shape[0], T = a.shape[1], C = h.addr->columns();
+            const bool one = !layer.is_none();
+            const int li = one ? h.addr->layer_index(layer.cast<int>()) : 0;
+            const pb::ssize_t L = one ? 1 : h.addr->n_layers();
+            const std::vector<pb::ssize_t> shape =
+                one ? std::vector<pb::ssize_t>{B, T, C} : std::vector<pb::ssize_t>{L, B, T, C};
             pb::array_t<int64_t> all;
             if (out.is_none()) {
               all = pb::array_t<int64_t>(shape);
             } else {
               // A caller's buffer, reused across calls: no allocation, no page faults.
               if (!pb::isinstance<pb::array>(out) || !is_dtype<int64_t>(out.cast<pb::array>()))
-                throw pb::type_error("out: expected an int64 numpy array [n_layers, B, T, columns]");
+                throw pb::type_error(std::string("out: expected an int64 numpy array ") +
+                                     (one ? "[B, T, columns]" : "[n_layers, B, T, columns]"));
               all = out.cast<pb::array_t<int64_t>>();
               std::vector<pb::ssize_t> got(all.shape(), all.shape() + all.ndim());
               if (got != shape) throw pb::value_error("out: expected shape " + shape_str(shape) + ", got " + shape_str(got));
@@ -253,16 +258,22 @@ void bind_addressing(pb::module_& m) {
             int64_t* p = all.mutable_data();
             {
               pb::gil_scoped_release nogil;
-              h.addr->rows_into(a.values(), B, T, std::span<int64_t>(p, static_cast<size_t>(L * B * T * C)), threads);
+              const std::span<int64_t> dst(p, static_cast<size_t>(L * B * T * C));
+              if (one)
+                h.addr->layer_rows_into(li, a.values(), B, T, dst);
+              else
+                h.addr->rows_into(a.values(), B, T, dst, threads);
             }
+            if (one) return pb::object(all);
             pb::dict res;
             for (pb::ssize_t l = 0; l < L; ++l)
               res[pb::int_(h.addr->layer_id(static_cast<int>(l)))] = all[pb::int_(l)];  // views of one buffer
-            return res;
+            return pb::object(res);
           },
-          pb::arg("input_ids"), pb::arg("threads") = 1, pb::arg("out") = pb::none(),
+          pb::arg("input_ids"), pb::arg("threads") = 1, pb::arg("out") = pb::none(), pb::arg("layer_id") = pb::none(),
           "input_ids [B, T] (raw tokenizer ids) -> {layer_id: int64 [B, T, (N-1)*heads]} head-local rows; "
-          "the arrays are views of one [n_layers, B, T, columns] buffer, `out` when given.")
+          "the arrays are views of one [n_layers, B, T, columns] buffer, `out` when given. With layer_id: "
+          "that layer's rows only, one int64 [B, T, columns] array (out of that shape), hashed alone.")
       .def("stream", [](const Hasher& h) { return std::make_unique<HashStream>(*h.addr); }, pb::keep_alive<0, 1>(),
            "Incremental hashing for decoding: one token at a time, the same rows as hash().")
       .def(

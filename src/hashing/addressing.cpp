@@ -56,33 +56,53 @@ std::span<const int64_t> Addressing::table_sizes(int layer_index) const { return
 std::span<const int64_t> Addressing::offsets(int layer_index) const { return impl_->offsets.at(layer_index); }
 int64_t Addressing::total_rows(int layer_index) const { return impl_->total.at(layer_index); }
 
+// Tokenizer ids -> compressed ids, checked (never clamped); -1 passes through under the
+// variant boundary rules, where it marks a DEAD position.
+static std::vector<int64_t> compress_ids(const Compression& comp, const HashConfig& cfg,
+                                         std::span<const int64_t> tok_ids) {
+  std::vector<int64_t> cids(tok_ids.size());
+  if (cfg.boundary == HashConfig::BoundaryRule::kPad) {
+    comp.map(tok_ids, cids);  // throws naming the first id outside the vocabulary
+    return cids;
+  }
+  for (size_t i = 0; i < tok_ids.size(); ++i) {
+    if (tok_ids[i] == HashConfig::kDeadId) {
+      cids[i] = HashConfig::kDeadId;
+      continue;
+    }
+    if (tok_ids[i] < 0 || tok_ids[i] >= comp.vocab_size())
+      throw Error("addressing: token id " + std::to_string(tok_ids[i]) + " at position " + std::to_string(i) +
+                  " is outside the tokenizer vocabulary [0, " + std::to_string(comp.vocab_size()) +
+                  ") (-1 marks a DEAD position)");
+    cids[i] = comp.lookup()[static_cast<size_t>(tok_ids[i])];
+  }
+  return cids;
+}
+
+static void check_batch(size_t n_ids, int64_t B, int64_t T, size_t n_out, size_t want, const char* what) {
+  if (B < 0 || T < 0 || static_cast<uint64_t>(B) * static_cast<uint64_t>(T) != n_ids)
+    throw Error("addressing: " + std::to_string(n_ids) + " token ids do not form a [B=" + std::to_string(B) +
+                ", T=" + std::to_string(T) + "] batch");
+  if (n_out != want)
+    throw Error("addressing: the output holds " + std::to_string(n_out) + " values, expected " + what + " = " +
+                std::to_string(want));
+}
+
 void Addressing::rows_into(std::span<const int64_t> tok_ids, int64_t B, int64_t T, std::span<int64_t> out,
                            int threads) const {
-  if (B < 0 || T < 0 || static_cast<uint64_t>(B) * static_cast<uint64_t>(T) != tok_ids.size())
-    throw Error("addressing: " + std::to_string(tok_ids.size()) + " token ids do not form a [B=" + std::to_string(B) +
-                ", T=" + std::to_string(T) + "] batch");
-  const size_t want = tok_ids.size() * static_cast<size_t>(columns()) * static_cast<size_t>(n_layers());
-  if (out.size() != want)
-    throw Error("addressing: the output holds " + std::to_string(out.size()) + " values, expected n_layers * B * T * " +
-                "columns = " + std::to_string(want));
-  std::vector<int64_t> cids(tok_ids.size());
-  if (config().boundary == HashConfig::BoundaryRule::kPad) {
-    impl_->comp.map(tok_ids, cids);  // throws naming the first id outside the vocabulary
-  } else {
-    // Variants with DEAD positions: -1 passes through compression unchanged.
-    for (size_t i = 0; i < tok_ids.size(); ++i) {
-      if (tok_ids[i] == HashConfig::kDeadId) {
-        cids[i] = HashConfig::kDeadId;
-        continue;
-      }
-      if (tok_ids[i] < 0 || tok_ids[i] >= impl_->comp.vocab_size())
-        throw Error("addressing: token id " + std::to_string(tok_ids[i]) + " at position " + std::to_string(i) +
-                    " is outside the tokenizer vocabulary [0, " + std::to_string(impl_->comp.vocab_size()) +
-                    ") (-1 marks a DEAD position)");
-      cids[i] = impl_->comp.lookup()[static_cast<size_t>(tok_ids[i])];
-    }
-  }
+  check_batch(tok_ids.size(), B, T, out.size(),
+              tok_ids.size() * static_cast<size_t>(columns()) * static_cast<size_t>(n_layers()),
+              "n_layers * B * T * columns");
+  const std::vector<int64_t> cids = compress_ids(impl_->comp, config(), tok_ids);
   impl_->hasher.hash_all(cids, B, T, out, threads);
+}
+
+void Addressing::layer_rows_into(int layer_index, std::span<const int64_t> tok_ids, int64_t B, int64_t T,
+                                 std::span<int64_t> out) const {
+  layer_id(layer_index);  // range check
+  check_batch(tok_ids.size(), B, T, out.size(), tok_ids.size() * static_cast<size_t>(columns()), "B * T * columns");
+  const std::vector<int64_t> cids = compress_ids(impl_->comp, config(), tok_ids);
+  impl_->hasher.hash(cids, B, T, layer_index, out);
 }
 
 std::vector<std::vector<int64_t>> Addressing::rows(std::span<const int64_t> tok_ids, int64_t B, int64_t T,

@@ -74,6 +74,20 @@ TEST(Addressing, RowsIntoOneBufferEqualsRows) {
   EXPECT_THROW(f.addr.rows_into(f.ids, 3, 37, flat), Error);
 }
 
+TEST(Addressing, OneLayerEqualsThatLayerOfAll) {
+  Fixture f;
+  auto rows = f.addr.rows(f.ids, 2, 37);
+  for (int l = 0; l < f.addr.n_layers(); ++l) {
+    std::vector<int64_t> one(rows[l].size(), -1);
+    f.addr.layer_rows_into(l, f.ids, 2, 37, one);
+    EXPECT_EQ(one, rows[l]) << "layer index " << l;
+  }
+  std::vector<int64_t> short_out(rows[0].size() - 1);
+  EXPECT_THROW(f.addr.layer_rows_into(0, f.ids, 2, 37, short_out), Error);
+  std::vector<int64_t> ok(rows[0].size());
+  EXPECT_THROW(f.addr.layer_rows_into(f.addr.n_layers(), f.ids, 2, 37, ok), Error);
+}
+
 TEST(Addressing, StreamMatchesBatch) {
   Fixture f;
   auto rows = f.addr.rows(f.ids, 2, 37);

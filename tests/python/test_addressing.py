@@ -236,3 +236,22 @@ def test_released_preset_errors(tokenizer):
     # DeepSeek-V3's tokenizer compresses to 98,627 ids; V4.1's multipliers need 99,092.
     with pytest.raises(engram.Error, match="98627.*99092"):
         engram.NgramHasher(tokenizer=tokenizer, preset="deepseek-v4.1")
+
+
+def test_hash_one_layer_equals_that_layer_of_all(tokenizer):
+    h = engram.NgramHasher(tokenizer=tokenizer, preset="demo")
+    ids = np.stack([tokenizer.encode("And God said, Let there be light: and there was light."[:40])] * 2)
+    every = h.hash(ids)
+    for lid in h.layer_ids:
+        one = h.hash(ids, layer_id=lid)
+        assert one.shape == every[lid].shape
+        assert np.array_equal(one, every[lid])
+        buf = np.empty_like(one)
+        assert h.hash(ids, layer_id=lid, out=buf) is not None and np.array_equal(buf, one)
+    with pytest.raises(engram.Error, match="not an Engram layer"):
+        h.hash(ids, layer_id=3)
+    with pytest.raises(ValueError, match="expected shape"):
+        h.hash(ids, layer_id=1, out=np.empty((1, 2, 3), dtype=np.int64))
+    q = engram.NgramHasher(preset="qwen4exp")
+    x = np.array([[5, 248044, 7, -1, 9]], dtype=np.int64)
+    assert np.array_equal(q.hash(x, layer_id=2), q.hash(x)[2])
