@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <random>
 
 #include "bench_commands.h"
@@ -97,15 +98,10 @@ void run_bench_hash(const BenchHashOptions& o) {
       ++n_boundary;
     }
   std::vector<int64_t> out(static_cast<size_t>(L) * N * C);
-  // DEAD ids pass through the compression stage unchanged (Addressing does the same).
-  auto compress = [&] {
-    if (n_boundary == 0 || boundary_id != HashConfig::kDeadId) {
-      comp.map(raw, ids);
-      return;
-    }
-    const auto& lut = comp.lookup();
-    for (int64_t i = 0; i < N; ++i) ids[i] = raw[i] == HashConfig::kDeadId ? raw[i] : lut[raw[i]];
-  };
+  // DEAD ids pass through the compression stage unchanged (as Addressing's do).
+  const std::optional<int64_t> keep =
+      cfg.boundary == HashConfig::BoundaryRule::kPad ? std::nullopt : std::optional<int64_t>(HashConfig::kDeadId);
+  auto compress = [&] { comp.map(raw, ids, keep); };
 
   const double t_full = time_median(o.warmup, o.reps, [&] {
     compress();

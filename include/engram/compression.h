@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -34,8 +35,10 @@ class Compression {
 
   // Maps one id; throws engram::Error if id is outside [0, vocab_size()) (never clamps).
   int64_t map(int64_t id) const;
-  // Maps ids in bulk; throws naming the first bad id and its position.
-  void map(std::span<const int64_t> ids, std::span<int64_t> out) const;
+  // Maps ids in bulk; throws naming the first bad id and its position. An id equal to `keep`
+  // (a marker outside the vocabulary: -1 for the released models' DEAD positions) passes
+  // through unchanged.
+  void map(std::span<const int64_t> ids, std::span<int64_t> out, std::optional<int64_t> keep = std::nullopt) const;
 
  private:
   std::vector<int32_t> lookup_;

@@ -61,21 +61,8 @@ int64_t Addressing::total_rows(int layer_index) const { return impl_->total.at(l
 static std::vector<int64_t> compress_ids(const Compression& comp, const HashConfig& cfg,
                                          std::span<const int64_t> tok_ids) {
   std::vector<int64_t> cids(tok_ids.size());
-  if (cfg.boundary == HashConfig::BoundaryRule::kPad) {
-    comp.map(tok_ids, cids);  // throws naming the first id outside the vocabulary
-    return cids;
-  }
-  for (size_t i = 0; i < tok_ids.size(); ++i) {
-    if (tok_ids[i] == HashConfig::kDeadId) {
-      cids[i] = HashConfig::kDeadId;
-      continue;
-    }
-    if (tok_ids[i] < 0 || tok_ids[i] >= comp.vocab_size())
-      throw Error("addressing: token id " + std::to_string(tok_ids[i]) + " at position " + std::to_string(i) +
-                  " is outside the tokenizer vocabulary [0, " + std::to_string(comp.vocab_size()) +
-                  ") (-1 marks a DEAD position)");
-    cids[i] = comp.lookup()[static_cast<size_t>(tok_ids[i])];
-  }
+  const bool dead = cfg.boundary != HashConfig::BoundaryRule::kPad;
+  comp.map(tok_ids, cids, dead ? std::optional<int64_t>(HashConfig::kDeadId) : std::nullopt);
   return cids;
 }
 
@@ -143,7 +130,7 @@ void Addressing::Stream::append(int64_t tok_id, std::span<int64_t> out) {
     throw Error("addressing stream: output has " + std::to_string(out.size()) + " slots, expected " +
                 std::to_string(need) + " (n_layers x columns)");
   const bool dead = tok_id == HashConfig::kDeadId && a_->config().boundary != HashConfig::BoundaryRule::kPad;
-  inc_->append(dead ? tok_id : a_->compression().map(tok_id), out);
+  inc_->append(dead ? tok_id : a_->compression().map(tok_id), out);  // the one-id map has no marker
 }
 int64_t Addressing::Stream::position() const { return inc_->position(); }
 

@@ -63,13 +63,17 @@ int64_t Compression::map(int64_t id) const {
   return lookup_[static_cast<size_t>(id)];
 }
 
-void Compression::map(std::span<const int64_t> ids, std::span<int64_t> out) const {
+void Compression::map(std::span<const int64_t> ids, std::span<int64_t> out, std::optional<int64_t> keep) const {
   if (ids.size() != out.size())
     throw Error("compression: input has " + std::to_string(ids.size()) + " ids but output has room for " +
                 std::to_string(out.size()));
   const int64_t n = static_cast<int64_t>(lookup_.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     int64_t id = ids[i];
+    if (keep && id == *keep) {
+      out[i] = id;
+      continue;
+    }
     if (id < 0 || id >= n)
       throw Error("compression: token id " + std::to_string(id) + " at position " + std::to_string(i) +
                   " is outside the table [0, " + std::to_string(n) + ") (never clamped)");

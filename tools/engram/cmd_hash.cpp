@@ -18,6 +18,7 @@
 #include "core/paths.h"
 #include "hashing/ngram_hash.h"
 #include "hashing/presets.h"
+#include "hashing/row_layout.h"
 #include "preset_option.h"
 #include "engram/compression.h"
 #include "engram/tokenizer.h"
@@ -141,20 +142,23 @@ void run_preset_hash(const HashOptions& o) {
   }
   Json layers = Json::array();
   for (int l = 0; l < L; ++l) {
+    // Offsets added through the one local -> global conversion (row_layout.h).
+    const auto sizes = h.table_sizes(l);
     std::vector<int64_t> off(C);
-    int64_t acc = 0;
-    for (int c = 0; c < C; ++c) {
-      off[c] = acc;
-      acc += h.table_sizes(l)[c];
-    }
+    for (int c = 1; c < C; ++c) off[c] = off[c - 1] + sizes[c - 1];
+    const size_t layer_cells = static_cast<size_t>(B * T * C);
+    std::vector<int64_t> global(layer_cells);
+    to_global_rows(std::span<const int64_t>(rows.data() + l * layer_cells, layer_cells), sizes,
+                   std::span<const int64_t>(off), global.data(), [&](size_t pos, size_t c, int64_t v) {
+                     throw Error("hash: position " + std::to_string(pos) + " column " + std::to_string(c) + ": row " +
+                                 std::to_string(v) + " is outside its table");
+                   });
     Json hb = Json::array();
     for (int64_t b = 0; b < B; ++b) {
       Json ht = Json::array();
       for (int64_t t = 0; t < T; ++t) {
-        const int64_t* r = rows.data() + ((static_cast<int64_t>(l) * B + b) * T + t) * C;
-        std::vector<int64_t> g(C);
-        for (int c = 0; c < C; ++c) g[c] = off[c] + r[c];
-        ht.push_back(std::move(g));
+        const int64_t* g = global.data() + (b * T + t) * C;
+        ht.push_back(std::vector<int64_t>(g, g + C));
       }
       hb.push_back(std::move(ht));
     }
