@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -80,6 +81,11 @@ struct TrainOptions {
   // Where the Engram tables live while training (kind "model": ordinary RAM parameters).
   TableStoreOptions tables;
   bool quiet = false;
+  // Called after every step with the steps done (counted from 0, resumed steps included),
+  // the step's loss and the latest held-out loss (NaN before the first evaluation). When
+  // set, train() draws no progress bar of its own (the caller shows one, e.g. over a grid
+  // of runs: `engram experiment`).
+  std::function<void(int64_t steps_done, double loss, double heldout)> on_step;
   // When set: the initial weights (<dir>/init.safetensors, a step-0 checkpoint) and every
   // batch the run trains and evaluates on (<dir>/batches.safetensors), for an independent
   // re-run of the same training (tools/peers/torch_train_parity.py). RAM tables only.
@@ -95,6 +101,9 @@ struct TrainResult {
   double optimizer_seconds = 0, data_seconds = 0;
   std::vector<double> train_losses;  // per step
   std::vector<std::pair<int64_t, double>> eval_losses;
+  // Training wall-clock seconds up to the last step, held-out evaluations excluded, summed
+  // over an interrupted run and its resumptions (metrics.jsonl "wall_s" per step).
+  double wall_s = 0;
   std::string checkpoint_path, metrics_path, plot_path;
   std::string tables;            // where the tables lived ("model" or the stores)
   double table_hit_rate = -1;    // of the first table's value cache, -1 without one

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "core/error.h"
 #include "core/mix.h"
@@ -256,9 +257,12 @@ TrainResult train(const TrainOptions& o) {
   }
   LoadMonitor loads;
   const int64_t end = o.stop_after >= 0 ? std::min(o.steps, o.stop_after) : o.steps;
-  Progress bar(o.label, static_cast<uint64_t>(o.steps - start), "step");
+  std::optional<Progress> bar;  // the caller's own when it follows the steps (on_step)
+  if (!o.on_step) bar.emplace(o.label, static_cast<uint64_t>(o.steps - start), "step");
   const double t_start = now_seconds();
   double last_eval = NAN;
+  // Training time, evaluations excluded, continued from the resumed run's log.
+  double wall = lines.empty() ? 0.0 : lines.back().value("wall_s", 0.0);
   for (int64_t step = start; step < end; ++step) {
     const double t0 = now_seconds();
     Batch bt = batcher.train_batch(step);
@@ -302,6 +306,8 @@ TrainResult train(const TrainOptions& o) {
     }
     res.train_losses.push_back(loss);
     const bool last = step + 1 == o.steps;
+    wall += now_seconds() - t0;
+    line["wall_s"] = wall;
     if ((o.eval_every > 0 && (step + 1) % o.eval_every == 0) || last) {
       const EvalResult ev = eval_loss(m, batcher, o.eval_batches);
       last_eval = ev.loss;
@@ -315,7 +321,10 @@ TrainResult train(const TrainOptions& o) {
     char note[96];
     std::snprintf(note, sizeof note, "loss %.3f%s", loss,
                   std::isnan(last_eval) ? "" : (" | held-out " + std::to_string(last_eval).substr(0, 5)).c_str());
-    bar.update(static_cast<uint64_t>(step + 1 - start), note);
+    if (o.on_step)
+      o.on_step(step + 1, loss, last_eval);
+    else
+      bar->update(static_cast<uint64_t>(step + 1 - start), note);
     if ((o.ckpt_every > 0 && (step + 1) % o.ckpt_every == 0) || step + 1 == end) {
       checkpoint(step + 1);
       write_metrics(res.metrics_path, lines);
@@ -323,7 +332,7 @@ TrainResult train(const TrainOptions& o) {
     }
     res.steps_done = step + 1;
   }
-  bar.finish();
+  if (bar) bar->finish();
   if (!o.parity_dump.empty()) {
     SafeTensorsWriter w;
     w.set_metadata("config", m.config().to_json().dump());
@@ -342,6 +351,7 @@ TrainResult train(const TrainOptions& o) {
   const double el = now_seconds() - t_start;
   res.tokens_per_s = el > 0 ? static_cast<double>((res.steps_done - start) * o.batch * T) / el : 0;
   res.last_eval_loss = last_eval;
+  res.wall_s = wall;
   if (!stores.empty()) res.table_hit_rate = stores[0]->hit_rate();
   if (res.profile.total() > 0) res.engram_time_share = res.profile.engram / res.profile.total();
   if (res.steps_done == start) {
@@ -349,6 +359,11 @@ TrainResult train(const TrainOptions& o) {
     write_plot(res.plot_path, o.label, lines);
   }
   return res;
+}
+
+int64_t corpus_vocab_size(const std::string& data_path, const std::string& tokenizer_path) {
+  DataContext dc = open_data(data_path, tokenizer_path, nullptr);
+  return VocabMap::from_tokens(dc.tokens->tokens()).size();
 }
 
 EvalResult evaluate_checkpoint(const std::string& checkpoint, const std::string& data_path,
