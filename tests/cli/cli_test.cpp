@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -468,6 +469,41 @@ TEST(Cli, BenchMemory) {
 }
 
 // One tiny model trained for 3 steps, then every command that reads a checkpoint.
+// experiments/tiny.json as shipped: --dry-run lists the grid and the counts, --stop-after
+// interrupts it, a second invocation resumes and finishes it.
+TEST(Cli, ExperimentDryRunStopAndResume) {
+  const std::string dir = work_dir();
+  write_file_atomic(dir + "/kjv.txt", read_file(cache_dir() + "/corpora/kjv.txt").substr(0, 120000));
+  const std::string args = quote(std::string(ENGRAM_SOURCE_DIR) + "/experiments/tiny.json") + " --out " +
+                           quote(dir + "/exp") + " --corpus kjv=" + quote(dir + "/kjv.txt") + " --json";
+  Json d = engram_json("experiment " + args + " --dry-run");
+  expect_keys(d, {"runs", "finished", "skipped", "resumed", "trained", "stopped", "grid", "params"});
+  EXPECT_EQ(d.at("runs"), 4);
+  ASSERT_EQ(d.at("params").size(), 2u);
+  EXPECT_EQ(d.at("params")[0].at("arm"), "moe");
+  EXPECT_EQ(d.at("params")[1].at("arm"), "engram");
+  EXPECT_GT(d.at("params")[1].at("breakdown").at("engram_tables").get<int64_t>(), 0);
+  EXPECT_EQ(d.at("grid")[0], "moe.kjv.20.s1: new");
+  EXPECT_FALSE(file_exists(dir + "/exp/results.jsonl"));
+
+  Json a = engram_json("experiment " + args + " --stop-after 30");
+  EXPECT_TRUE(a.at("stopped").get<bool>());
+  EXPECT_EQ(a.at("finished"), 1);
+  Json b = engram_json("experiment " + args);
+  EXPECT_FALSE(b.at("stopped").get<bool>());
+  EXPECT_EQ(b.at("finished"), 4);
+  EXPECT_EQ(b.at("skipped"), 1);
+  EXPECT_EQ(b.at("resumed"), 1);
+  EXPECT_EQ(b.at("trained"), 2);
+  const std::string results = read_file(b.at("results").get<std::string>());
+  EXPECT_EQ(std::count(results.begin(), results.end(), '\n'), 4);
+  EXPECT_NE(read_file(b.at("report").get<std::string>()).find("Against `moe`"), std::string::npos);
+
+  CliRun bad = engram("experiment " + args + " --corpus wiki=/tmp/nothing");
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.err.find("has no corpus 'wiki'"), std::string::npos) << bad.err;
+}
+
 TEST(Cli, TrainThenEvalGenerateGatesPlotAndBenchGenerate) {
   const std::string dir = work_dir();
   write_file_atomic(dir + "/corpus.txt", read_file(cache_dir() + "/corpora/kjv.txt").substr(0, 60000));

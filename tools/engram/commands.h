@@ -16,6 +16,7 @@ void add_pipeline_command(CLI::App& app);   // cmd_pipeline.cpp
 void add_layer_command(CLI::App& app);      // cmd_layer.cpp
 void add_table_command(CLI::App& app);      // cmd_table.cpp
 void add_train_commands(CLI::App& app);     // cmd_train.cpp: train, eval, params
+void add_experiment_command(CLI::App& app);  // cmd_experiment.cpp
 void add_model_check_command(CLI::App& app);  // cmd_model_check.cpp
 void add_generate_commands(CLI::App& app);  // cmd_generate.cpp: generate, gates
 void add_plot_command(CLI::App& app);       // cmd_plot.cpp

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   add_layer_command(app);
   add_table_command(app);
   add_train_commands(app);
+  add_experiment_command(app);
   add_model_check_command(app);
   add_generate_commands(app);
   add_plot_command(app);
