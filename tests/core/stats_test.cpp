@@ -28,7 +28,11 @@ TEST(Stats, MeanStdAndPairedInterval) {
   EXPECT_NEAR(p.mean, 0.2, 1e-12);
   EXPECT_NEAR(p.std, 0.1, 1e-12);
   EXPECT_NEAR(p.hi - p.mean, 4.30265273 * 0.1 / std::sqrt(3.0), 1e-6);
-  EXPECT_TRUE(p.excludes_zero());
+  EXPECT_FALSE(p.excludes_zero());  // lo = 0.2 - 0.248 < 0: three pairs that spread are within noise
+  // Differences 0.2, 0.21, 0.19: the same mean, std 0.01, interval [0.175, 0.225].
+  const PairedInterval tight = paired_interval({1.2, 2.21, 3.19}, {1.0, 2.0, 3.0});
+  EXPECT_NEAR(tight.lo, 0.2 - 4.30265273 * 0.01 / std::sqrt(3.0), 1e-6);
+  EXPECT_TRUE(tight.excludes_zero());
   // A sign that flips between seeds: the interval holds zero.
   EXPECT_FALSE(paired_interval({1.0, 2.1, 3.0}, {1.1, 2.0, 3.05}).excludes_zero());
   // One pair: no interval.
