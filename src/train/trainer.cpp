@@ -22,6 +22,7 @@
 #include "engram/tokenizer.h"
 #include "train/batcher.h"
 #include "train/checkpoint.h"
+#include "train/data_context.h"
 #include "train/metrics_log.h"
 #include "train/token_file.h"
 
@@ -33,28 +34,6 @@ std::string hex64(uint64_t v) {
   char b[17];
   std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
   return b;
-}
-
-// Everything needed to turn a corpus into batches for one model.
-struct DataContext {
-  std::string tokenizer_path;
-  uint64_t tokenizer_hash = 0;
-  std::unique_ptr<TokenFile> tokens;
-  std::unique_ptr<Addressing> addr;
-};
-
-DataContext open_data(const std::string& data_path, const std::string& tok_flag, const model::ModelConfig* cfg) {
-  DataContext dc;
-  dc.tokenizer_path = resolve_tokenizer_path(tok_flag);
-  const std::string tj = read_file(dc.tokenizer_path);
-  dc.tokenizer_hash = fnv1a64(tj.data(), tj.size());
-  const std::string tf = ensure_token_file(data_path, dc.tokenizer_path);
-  dc.tokens = std::make_unique<TokenFile>(TokenFile::open(tf, dc.tokenizer_hash));
-  if (cfg && cfg->engram) {
-    Tokenizer tok = Tokenizer::from_json(tj, dc.tokenizer_path);
-    dc.addr = std::make_unique<Addressing>(tok, cfg->engram->hash);
-  }
-  return dc;
 }
 
 // Token-weighted mean cross-entropy over the first max_batches held-out batches (0: all).

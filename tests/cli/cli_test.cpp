@@ -547,6 +547,21 @@ TEST(Cli, TrainThenEvalGenerateGatesPlotAndBenchGenerate) {
   EXPECT_TRUE(file_exists(dir + "/gates/gates.html"));
   EXPECT_TRUE(file_exists(dir + "/gates/gates.svg"));
 
+  // gates --data: the held-out split's gates by n-gram training count.
+  Json gq = engram_json("gates --checkpoint " + quote(ck) + " --data " + corpus + " --json");
+  expect_keys(gq, {"layer_ids", "ngram", "train_tokens", "distinct_train_ngrams", "heldout_positions", "buckets"});
+  ASSERT_EQ(gq.at("buckets").size(), 3u);
+  int64_t positions = 0;
+  for (const Json& b : gq.at("buckets")) {
+    positions += b.at("positions").get<int64_t>();
+    ASSERT_EQ(b.at("mean_gate").size(), 2u);  // layers 0 and 1
+  }
+  EXPECT_EQ(positions, gq.at("heldout_positions").get<int64_t>());
+  EXPECT_GT(positions, 0);
+  EXPECT_EQ(gq.at("buckets")[0].at("name"), "never");
+  CliRun both = engram("gates --checkpoint " + quote(ck) + " --data " + corpus + " --text hi");
+  EXPECT_NE(both.code, 0);
+
   CliRun p = engram("plot tiny=" + quote(run + "/metrics.jsonl") + " --out " + quote(dir + "/loss.svg"));
   ASSERT_EQ(p.code, 0) << p.err;
   EXPECT_EQ(read_file(dir + "/loss.svg").rfind("<svg", 0), 0u);

@@ -2,7 +2,8 @@
 // exact, a corpus too short fails clearly, a diverging run stops with the last good
 // checkpoint intact, and a kill -9 during a checkpoint write leaves the previous one whole.
 // With the Engram tables in memory-tier stores (ram, mmap, pread, ssd, with a cache) the
-// run is bit for bit the run with RAM tables, resumes exactly, and survives a kill -9.
+// run is bit for bit the run with RAM tables, resumes exactly, and survives a kill -9. The
+// gate statistics by n-gram training count bucket positions as an independent count does.
 #include "train/trainer.h"
 
 #include <gtest/gtest.h>
@@ -12,16 +13,20 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <set>
 
 #include "core/error.h"
 #include "core/file.h"
 #include "core/json_util.h"
+#include "core/mix.h"
 #include "core/paths.h"
 #include "model/transformer.h"
 #include "test_util.h"
 #include "memory/uring_store.h"
 #include "train/checkpoint.h"
+#include "train/gate_frequency.h"
+#include "train/token_file.h"
 #include "train/store_table.h"
 
 namespace engram::train {
@@ -356,6 +361,56 @@ TEST(TrainerTables, KillDuringCheckpointWriteKeepsThePreviousTables) {
         ASSERT_TRUE(info.step == 1 || info.step == 2);
         EXPECT_EQ(probe.param(kTable).data, info.step == 1 ? table1 : table2) << "attempt " << attempt;
       });
+}
+
+// The gate statistics put each held-out position in the bucket of its n-gram's training
+// count: checked against an independent count (a map of id vectors) over the same split.
+TEST(GateFrequency, BucketsMatchAnIndependentCount) {
+  TrainOptions o = base("gate_frequency");
+  o.steps = 4;
+  o.optim.total_steps = 4;
+  train(o);
+  const std::string ck = o.out_dir + "/checkpoint.safetensors";
+  const GateFrequency r = gate_frequency(ck, o.data_path, o.tokenizer_path, 0.05, 2);
+  ASSERT_EQ(r.layer_ids, std::vector<int>{1});
+  ASSERT_EQ(r.ngram, 3);
+  ASSERT_EQ(r.buckets.size(), 3u);
+
+  const TokenFile tf = TokenFile::open(ensure_token_file(o.data_path, o.tokenizer_path),
+                                       [&] {
+                                         const std::string tj = read_file(o.tokenizer_path);
+                                         return fnv1a64(tj.data(), tj.size());
+                                       }());
+  const std::span<const uint32_t> all = tf.tokens();
+  const int64_t n = static_cast<int64_t>(all.size());
+  const int64_t train_end = n - static_cast<int64_t>(static_cast<double>(n) * 0.05);
+  EXPECT_EQ(r.train_tokens, train_end);
+  std::map<std::vector<uint32_t>, int64_t> counts;
+  for (int64_t i = 2; i < train_end; ++i) ++counts[{all[i - 2], all[i - 1], all[i]}];
+  EXPECT_EQ(r.distinct_train_ngrams, static_cast<int64_t>(counts.size()));
+  const int64_t T = 32, windows = (n - train_end) / (T + 1);
+  int64_t expect[3] = {0, 0, 0};
+  for (int64_t w = 0; w < windows; ++w)
+    for (int64_t t = 2; t < T; ++t) {
+      const int64_t p = train_end + w * (T + 1) + t;
+      const auto it = counts.find({all[p - 2], all[p - 1], all[p]});
+      const int64_t c = it == counts.end() ? 0 : it->second;
+      ++expect[c == 0 ? 0 : c <= 2 ? 1 : 2];
+    }
+  EXPECT_EQ(r.heldout_positions, windows * (T - 2));
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_EQ(r.buckets[k].positions, expect[k]) << r.buckets[k].name;
+    ASSERT_EQ(r.buckets[k].mean_gate.size(), 1u);
+    if (expect[k] > 0) {
+      EXPECT_GT(r.buckets[k].mean_gate[0], 0.0);
+      EXPECT_LT(r.buckets[k].mean_gate[0], 1.0);
+    }
+  }
+  EXPECT_GT(expect[0], 0);  // a 6 KB held-out split has n-grams training never saw
+  EXPECT_GT(expect[2], 0);  // and frequent ones
+
+  EXPECT_NE(test::error_of([&] { gate_frequency(ck, o.data_path, o.tokenizer_path, 1.5); }).find("heldout fraction"),
+            std::string::npos);
 }
 
 }  // namespace engram::train

@@ -1,12 +1,16 @@
 // `engram generate` (streamed sampling from a checkpoint) and `engram gates` (per-token
-// Engram gate values rendered as an HTML and SVG heatmap, like the paper's case study).
+// Engram gate values rendered as an HTML and SVG heatmap, like the paper's case study, or
+// the mean gate over a held-out split by n-gram training frequency: train/gate_frequency.h).
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
 #include "commands.h"
+#include "core/error.h"
 #include "core/file.h"
 #include "core/json_util.h"
 #include "engram/generate.h"
+#include "train/gate_frequency.h"
 
 namespace engram::cli {
 
@@ -158,17 +162,59 @@ void add_generate_commands(CLI::App& app) {
   });
 
   struct GateFlags {
-    std::string checkpoint, tokenizer, text, out = "out/gates";
+    std::string checkpoint, tokenizer, text, data, out = "out/gates";
+    double heldout = 0.05;
+    int64_t rare_max = 9;
     bool json = false;
   };
   auto gf = std::make_shared<GateFlags>();
-  CLI::App* gc = app.add_subcommand("gates", "Per-token Engram gate values of a text, as an HTML and SVG heatmap");
+  CLI::App* gc = app.add_subcommand(
+      "gates",
+      "Per-token Engram gate values of a text, as an HTML and SVG heatmap; or (--data) the mean gate over a corpus's "
+      "held-out split by how often each n-gram was seen in training");
   gc->add_option("--checkpoint", gf->checkpoint, "checkpoint of a model with Engram layers")->required();
-  gc->add_option("--text", gf->text, "text to analyse")->required();
+  CLI::Option* text = gc->add_option("--text", gf->text, "text to analyse");
+  CLI::Option* data = gc->add_option(
+      "--data", gf->data,
+      "corpus the checkpoint was trained on: mean gate over every held-out window, by the training count of the "
+      "n-gram ending at each position (never / rare / often)");
+  text->excludes(data);
+  data->excludes(text);
+  gc->add_option("--heldout", gf->heldout, "held-out fraction of --data (the training run's)")->capture_default_str();
+  gc->add_option("--rare-max", gf->rare_max, "with --data: counts 1..N are 'rare', above N 'often'")
+      ->capture_default_str();
   gc->add_option("--tokenizer", gf->tokenizer, "tokenizer.json (default: the cache path)");
   gc->add_option("--out", gf->out, "output folder for gates.html and gates.svg")->capture_default_str();
   gc->add_flag("--json", gf->json, "also print the gate values as JSON");
   gc->callback([gf] {
+    if (!gf->data.empty()) {
+      const train::GateFrequency r =
+          train::gate_frequency(gf->checkpoint, gf->data, gf->tokenizer, gf->heldout, gf->rare_max);
+      Json buckets = Json::array();
+      for (const auto& b : r.buckets) {
+        Json g = Json::array();
+        for (double v : b.mean_gate) g.push_back(std::isnan(v) ? Json(nullptr) : Json(v));
+        buckets.push_back({{"name", b.name}, {"min_count", b.min_count}, {"max_count", b.max_count},
+                           {"positions", b.positions}, {"mean_gate", g}});
+      }
+      if (gf->json) {
+        std::printf("%s\n", Json({{"layer_ids", r.layer_ids}, {"ngram", r.ngram}, {"train_tokens", r.train_tokens},
+                                  {"distinct_train_ngrams", r.distinct_train_ngrams},
+                                  {"heldout_positions", r.heldout_positions}, {"buckets", buckets}})
+                                .dump()
+                                .c_str());
+        return;
+      }
+      std::printf("%d-grams of the held-out split by their count in the %lld training tokens (%lld distinct)\n",
+                  r.ngram, static_cast<long long>(r.train_tokens), static_cast<long long>(r.distinct_train_ngrams));
+      for (const auto& b : r.buckets) {
+        std::printf("  %-6s %9lld positions  mean gate", b.name.c_str(), static_cast<long long>(b.positions));
+        for (size_t l = 0; l < r.layer_ids.size(); ++l) std::printf("  layer %d %.4f", r.layer_ids[l], b.mean_gate[l]);
+        std::printf("\n");
+      }
+      return;
+    }
+    if (gf->text.empty()) throw Error("gates: give --text or --data");
     serve::Generator gen(gf->checkpoint, gf->tokenizer);
     serve::GateTrace g = gen.gates(gf->text);
     write_gates(g, gf->out, "Engram gates: " + gf->text);
