@@ -38,11 +38,13 @@ mkdir -p "$OUT"
 export ENGRAM_PROGRESS=1
 
 if [[ $QUICK == 1 ]]; then
-  TRAIN=(--steps 24 --batch 4 --eval-every 12 --warmup 4)
+  STEPS=24
+  TRAIN=(--steps $STEPS --batch 4 --eval-every 12 --warmup 4)
   GEN_TOKENS=16
 else
   # engram train's defaults are the recipe (docs/RESULTS.md, "The training recipe").
-  TRAIN=(--steps "${ENGRAM_STEPS:-500}" --batch 16 --eval-every 50)
+  STEPS="${ENGRAM_STEPS:-500}"
+  TRAIN=(--steps "$STEPS" --batch 16 --eval-every 50)
   GEN_TOKENS=48
 fi
 
@@ -64,6 +66,8 @@ echo "== 4. Held-out loss, side by side (every window of the held-out split)"
 L_ENG=$($E eval "$OUT/engram_moe/checkpoint.safetensors" --data "$CORPUS" --json)
 L_MOE=$($E eval "$OUT/moe/checkpoint.safetensors" --data "$CORPUS" --json)
 printf "%-14s %s\n%-14s %s\n" "engram+moe" "$L_ENG" "moe baseline" "$L_MOE" | tee "$OUT/heldout.txt"
+# The difference beside the seed noise measured at this budget (docs/EXPERIMENTS.md).
+python3 scripts/noise_band.py "$L_ENG" "$L_MOE" "$STEPS" | tee -a "$OUT/heldout.txt"
 # The job checks its own numbers: every loss finite, and held-out below the first step's loss.
 for pair in "engram_moe:$L_ENG" "moe:$L_MOE"; do
   python3 - "$OUT/${pair%%:*}/metrics.jsonl" "${pair#*:}" <<'PY'
