@@ -8,6 +8,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <string>
 #include <string_view>
 
 namespace engram {
@@ -46,5 +48,12 @@ constexpr uint64_t fnv1a64(const unsigned char* p, size_t n, uint64_t h = kFnv1a
 }
 inline uint64_t fnv1a64(const void* data, size_t n) { return fnv1a64(static_cast<const unsigned char*>(data), n); }
 inline uint64_t fnv1a64(std::string_view s) { return fnv1a64(s.data(), s.size()); }
+
+// A 64-bit hash as 16 lowercase hex digits (how checkpoints and specs record fingerprints).
+inline std::string hex64(uint64_t v) {
+  char b[17];
+  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
+  return b;
+}
 
 }  // namespace engram

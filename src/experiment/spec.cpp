@@ -1,7 +1,6 @@
 #include "experiment/spec.h"
 
 #include <cctype>
-#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -136,9 +135,7 @@ ExperimentSpec load_spec(const std::string& path, const std::vector<std::string>
     c.name = name;
     c.path = it != overrides.end() ? resolve(p, ".", false, "--corpus " + name) : resolve(p, dir, true, where);
     const std::string text = read_file(c.path);
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a64(text)));
-    c.identity = {{"bytes", text.size()}, {"fnv1a64", hex}};
+    c.identity = {{"bytes", text.size()}, {"fnv1a64", hex64(fnv1a64(text))}};
     s.corpora.push_back(std::move(c));
   }
 

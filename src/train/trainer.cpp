@@ -30,12 +30,6 @@ namespace engram::train {
 
 namespace {
 
-std::string hex64(uint64_t v) {
-  char b[17];
-  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
-  return b;
-}
-
 // Token-weighted mean cross-entropy over the first max_batches held-out batches (0: all).
 EvalResult eval_loss(model::Transformer& m, const Batcher& b, int64_t max_batches) {
   const int64_t n = max_batches > 0 ? std::min(max_batches, b.heldout_batches()) : b.heldout_batches();
